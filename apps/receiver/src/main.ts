@@ -1,0 +1,3 @@
+import 'reflect-metadata';
+import { VERSION } from 'nestjs-webhooks';
+console.log(VERSION);

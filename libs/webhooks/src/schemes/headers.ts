@@ -1,0 +1,41 @@
+import type { HeaderBag } from './scheme.types.js';
+
+/**
+ * Longest header value a scheme will look at. The longest legitimate one is an RSA-4096
+ * signature in base64 (684 chars); anything far beyond is hostile and is refused before any
+ * decoding or hashing work is spent on it.
+ */
+export const MAX_HEADER_LENGTH = 4096;
+
+export type HeaderRead =
+  | { readonly kind: 'absent' }
+  | { readonly kind: 'value'; readonly value: string }
+  | { readonly kind: 'invalid'; readonly why: 'repeated' | 'too long' };
+
+/**
+ * Reads one header by name, case-insensitively. A header sent twice is refused rather than
+ * joined: Node joins unknown repeated headers with ", ", which would otherwise turn two
+ * signatures into one malformed one, or let a forged copy ride next to a genuine one.
+ */
+export function readHeader(headers: HeaderBag, name: string): HeaderRead {
+  const wanted = name.toLowerCase();
+  let found: string | readonly string[] | undefined = headers[wanted];
+  if (found === undefined) {
+    for (const key of Object.keys(headers)) {
+      if (key.toLowerCase() === wanted) {
+        found = headers[key];
+        break;
+      }
+    }
+  }
+  if (found === undefined) return { kind: 'absent' };
+  if (Array.isArray(found)) {
+    if (found.length === 0) return { kind: 'absent' };
+    if (found.length > 1) return { kind: 'invalid', why: 'repeated' };
+    found = found[0] as string;
+  }
+  const value = (found as string).trim();
+  if (value.length > MAX_HEADER_LENGTH) return { kind: 'invalid', why: 'too long' };
+  if (value === '') return { kind: 'absent' };
+  return { kind: 'value', value };
+}
