@@ -1,0 +1,68 @@
+import { describe, expect, it } from '@jest/globals';
+import { ShareCasesWithMetaDatasDto } from './certificall.dto.js';
+import { InkitWebhookDto } from './inkit.dto.js';
+import { OxskytReportDto } from './oxskyt.dto.js';
+import { validatePayload } from './validate.js';
+
+describe('validatePayload', () => {
+  it.each([
+    ['an array', [{ event_type: 'X', resource_id: 'r' }]],
+    ['null', null],
+    ['a string', '{"event_type":"X","resource_id":"r"}'],
+    ['a number', 1],
+    ['a Buffer', Buffer.from('{}')],
+    ['a Date', new Date(0)],
+  ])('refuses %s as a body', async (_what, plain) => {
+    expect(await validatePayload(InkitWebhookDto, plain)).toEqual({
+      ok: false,
+      errors: ['body must be a JSON object'],
+    });
+  });
+
+  it('accepts an object without a prototype, as some parsers build', async () => {
+    const plain = Object.assign(Object.create(null) as object, { event_type: 'X', resource_id: 'r' });
+    const result = await validatePayload(InkitWebhookDto, plain);
+    expect(result.ok && result.value).toBeInstanceOf(InkitWebhookDto);
+  });
+
+  it('cannot be steered off the DTO by a __proto__ or constructor key', async () => {
+    const plain: unknown = JSON.parse(
+      '{"__proto__":{"event_type":"X"},"constructor":{"name":"x"},"resource_id":"r"}',
+    );
+    const result = await validatePayload(InkitWebhookDto, plain);
+    if (result.ok) throw new Error('expected the payload to be rejected');
+    expect([...result.errors].sort()).toEqual([
+      'event_type must be a string',
+      'event_type should not be empty',
+    ]);
+    expect(({} as Record<string, unknown>).event_type).toBeUndefined();
+  });
+
+  it('answers a body nested deeply enough to exhaust the stack with an error, not a throw', async () => {
+    const depth = 200_000;
+    const plain: unknown = JSON.parse(`{"id":1,"x":${'['.repeat(depth)}${']'.repeat(depth)}}`);
+    expect(await validatePayload(OxskytReportDto, plain)).toEqual({
+      ok: false,
+      errors: ['body is nested too deeply'],
+    });
+  });
+
+  it('caps the number of messages', async () => {
+    const items = Array.from({ length: 200 }, () => ({}));
+    const result = await validatePayload(ShareCasesWithMetaDatasDto, { items });
+    if (result.ok) throw new Error('expected the payload to be rejected');
+    expect(result.errors).toHaveLength(51);
+    expect(result.errors[50]).toBe('... more errors left out');
+    expect(result.errors[0]).toBe('cfRef must be a string');
+  });
+
+  it('hands each caller its own error list', async () => {
+    const first = await validatePayload(InkitWebhookDto, []);
+    if (first.ok) throw new Error('expected the payload to be rejected');
+    first.errors.push('changed by a caller');
+    expect(await validatePayload(InkitWebhookDto, [])).toEqual({
+      ok: false,
+      errors: ['body must be a JSON object'],
+    });
+  });
+});

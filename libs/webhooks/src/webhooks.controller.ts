@@ -1,0 +1,80 @@
+import { Controller, Header, HttpCode, NotFoundException, Param, Post, Req, UseGuards } from '@nestjs/common';
+import {
+  CertificallWebhookGuard,
+  IllowWebhookGuard,
+  InkitWebhookGuard,
+  OvcodeWebhookGuard,
+  OxskytWebhookGuard,
+} from './webhooks.guard.js';
+import { EVENT_TYPE_PATTERN } from './webhooks.senders.js';
+import { WebhooksService } from './webhooks.service.js';
+
+/** OVCODE documents exactly this reply; the others accept any 2xx. */
+const OK = 'OK';
+
+abstract class WebhooksControllerBase {
+  constructor(protected readonly webhooks: WebhooksService) {}
+
+  protected async receive(request: object, routeEvent?: string): Promise<string> {
+    const state = this.webhooks.stateOf(request);
+    if (!state?.verified) throw new Error('nestjs-webhooks: route reached without a verified delivery');
+    await this.webhooks.process(state, routeEvent);
+    return OK;
+  }
+
+  @Post('oxskyt')
+  @HttpCode(200)
+  @Header('Content-Type', 'text/plain; charset=utf-8')
+  @UseGuards(OxskytWebhookGuard)
+  oxskyt(@Req() request: object): Promise<string> {
+    return this.receive(request);
+  }
+
+  @Post('inkit')
+  @HttpCode(200)
+  @Header('Content-Type', 'text/plain; charset=utf-8')
+  @UseGuards(InkitWebhookGuard)
+  inkit(@Req() request: object): Promise<string> {
+    return this.receive(request);
+  }
+
+  @Post('ovcode')
+  @HttpCode(200)
+  @Header('Content-Type', 'text/plain; charset=utf-8')
+  @UseGuards(OvcodeWebhookGuard)
+  ovcode(@Req() request: object): Promise<string> {
+    return this.receive(request);
+  }
+
+  @Post('certificall')
+  @HttpCode(200)
+  @Header('Content-Type', 'text/plain; charset=utf-8')
+  @UseGuards(CertificallWebhookGuard)
+  certificall(@Req() request: object): Promise<string> {
+    return this.receive(request);
+  }
+
+  /** illow sends no event type: one callback URL per event, so the name comes from the path. */
+  @Post('illow/:event')
+  @HttpCode(200)
+  @Header('Content-Type', 'text/plain; charset=utf-8')
+  @UseGuards(IllowWebhookGuard)
+  illow(@Req() request: object, @Param('event') event: string): Promise<string> {
+    if (!EVENT_TYPE_PATTERN.test(event)) throw new NotFoundException('Unknown illow event path');
+    return this.receive(request, event);
+  }
+}
+
+/**
+ * The prefix is only known when the module is defined, so the routed class is made then, as a
+ * subclass carrying its own `@Controller(prefix)`, instead of rewriting a shared class's metadata.
+ */
+export function webhooksControllerFor(prefix: string): new (webhooks: WebhooksService) => object {
+  @Controller(prefix)
+  class WebhooksController extends WebhooksControllerBase {
+    constructor(webhooks: WebhooksService) {
+      super(webhooks);
+    }
+  }
+  return WebhooksController;
+}

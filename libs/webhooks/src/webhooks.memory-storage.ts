@@ -1,0 +1,61 @@
+import type { WebhookClaim, WebhookIdempotencyStore } from './webhooks.storage.js';
+
+interface Entry {
+  state: 'leased' | 'processed';
+  owner: string;
+  expiresAt: number;
+}
+
+/**
+ * The default store: one process, bounded, with a TTL. Map keeps insertion order, and each
+ * write re-inserts, so the first key is always the least recently written one to evict.
+ * Atomic by construction: the whole claim runs synchronously on one thread.
+ */
+export class MemoryIdempotencyStore implements WebhookIdempotencyStore {
+  private readonly entries = new Map<string, Entry>();
+
+  constructor(
+    private readonly maxEntries = 10_000,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  async claim(key: string, owner: string, leaseMs: number): Promise<WebhookClaim> {
+    const entry = this.live(key);
+    if (entry) return entry.state === 'processed' ? 'processed' : 'in-flight';
+    this.write(key, { state: 'leased', owner, expiresAt: this.now() + leaseMs });
+    return 'claimed';
+  }
+
+  async complete(key: string, owner: string, ttlMs: number): Promise<void> {
+    const entry = this.live(key);
+    if (entry && entry.owner !== owner) return;
+    this.write(key, { state: 'processed', owner, expiresAt: this.now() + ttlMs });
+  }
+
+  async release(key: string, owner: string): Promise<void> {
+    const entry = this.entries.get(key);
+    if (entry?.state === 'leased' && entry.owner === owner) this.entries.delete(key);
+  }
+
+  private live(key: string): Entry | undefined {
+    const entry = this.entries.get(key);
+    if (entry && entry.expiresAt <= this.now()) {
+      this.entries.delete(key);
+      return undefined;
+    }
+    return entry;
+  }
+
+  private write(key: string, entry: Entry): void {
+    this.entries.delete(key);
+    this.entries.set(key, entry);
+    while (this.entries.size > this.maxEntries) {
+      const oldest = this.entries.keys().next().value as string;
+      this.entries.delete(oldest);
+    }
+  }
+}

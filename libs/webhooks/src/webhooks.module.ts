@@ -1,0 +1,145 @@
+import { type DynamicModule, Inject, Injectable, Module, type OnModuleInit, type Provider } from '@nestjs/common';
+import { DiscoveryModule, HttpAdapterHost } from '@nestjs/core';
+import { DEFAULT_PREFIX } from './webhooks.constants.js';
+import { webhooksControllerFor } from './webhooks.controller.js';
+import { WebhooksExplorer } from './webhooks.explorer.js';
+import {
+  CertificallWebhookGuard,
+  IllowWebhookGuard,
+  InkitWebhookGuard,
+  OvcodeWebhookGuard,
+  OxskytWebhookGuard,
+} from './webhooks.guard.js';
+import { MemoryIdempotencyStore } from './webhooks.memory-storage.js';
+import {
+  ASYNC_OPTIONS_TYPE,
+  ConfigurableModuleClass,
+  OPTIONS_TYPE,
+  WEBHOOKS_MODULE_OPTIONS,
+} from './webhooks.module-definition.js';
+import type { WebhooksModuleOptions } from './webhooks.options.js';
+import { expressRawBodyCapture, fastifyRawBodyCapture } from './webhooks.raw-body.js';
+import { WebhooksRegistry } from './webhooks.registry.js';
+import { WebhooksService } from './webhooks.service.js';
+import { WebhookIdempotencyStore } from './webhooks.storage.js';
+import { WebhookPayloadTooLargeException } from './webhooks.exception.js';
+
+export const WEBHOOKS_PREFIX = Symbol('WEBHOOKS_PREFIX');
+
+/**
+ * Installs the raw-body capture as soon as the HTTP adapter exists, which is before Nest
+ * registers its body parsers (in `NestFactory.create` and in testing modules alike), and fails
+ * startup when the bytes cannot be had rather than answering "invalid signature" later.
+ */
+@Injectable()
+export class WebhooksRawBodyCapture implements OnModuleInit {
+  private problem?: string;
+
+  constructor(
+    adapterHost: HttpAdapterHost,
+    registry: WebhooksRegistry,
+    webhooks: WebhooksService,
+    @Inject(WEBHOOKS_PREFIX) prefix: string,
+  ) {
+    const options = {
+      prefix,
+      limit: registry.bodyLimit,
+      onTooLarge: (path: string) => {
+        const provider = registry.configured().find((id) => path.includes(`/${prefix}/${id}`));
+        if (!provider) return;
+        const state = webhooks.begin(provider, Buffer.alloc(0), {});
+        const error = new WebhookPayloadTooLargeException(registry.bodyLimit);
+        void webhooks.report(state, 'rejected', {
+          outcome: 'rejected',
+          status: 413,
+          reason: 'too-large',
+          message: (error.getResponse() as { message: string }).message,
+        });
+      },
+    };
+    adapterHost.init$.subscribe(() => {
+      const adapter = adapterHost.httpAdapter;
+      if (!adapter) return;
+      const type = adapter.getType();
+      const instance = adapter.getInstance();
+      if (type === 'express') {
+        instance.use(expressRawBodyCapture(options));
+        this.problem = expressParserBeforeCapture(instance);
+      } else if (type === 'fastify') {
+        instance.addHook('preParsing', fastifyRawBodyCapture(options));
+      } else {
+        this.problem = `the "${type}" HTTP adapter is not supported (use @nestjs/platform-express or @nestjs/platform-fastify)`;
+      }
+    });
+  }
+
+  onModuleInit(): void {
+    if (this.problem) {
+      throw new Error(`nestjs-webhooks cannot read raw request bodies: ${this.problem}`);
+    }
+  }
+}
+
+/** A body parser already on the Express app would consume the bytes before the capture sees them. */
+function expressParserBeforeCapture(app: { router?: { stack?: { name?: string }[] } }): string | undefined {
+  const stack = app.router?.stack ?? [];
+  const capture = stack.findIndex((layer) => layer.name === 'webhooksRawBody');
+  const parser = stack.findIndex((layer) => /Parser$/.test(layer.name ?? ''));
+  if (parser !== -1 && parser < capture) {
+    return `a body parser ("${stack[parser].name}") was added to the Express instance before NestFactory.create; add it after creating the app, or pass { bodyParser: true } and let Nest add it`;
+  }
+  return undefined;
+}
+
+function storeProvider(): Provider {
+  return {
+    provide: WebhookIdempotencyStore,
+    inject: [WEBHOOKS_MODULE_OPTIONS, WebhooksRegistry],
+    useFactory: (options: WebhooksModuleOptions, registry: WebhooksRegistry) =>
+      options.store ?? new MemoryIdempotencyStore(registry.maxEntries),
+  };
+}
+
+const GUARDS = [
+  OxskytWebhookGuard,
+  InkitWebhookGuard,
+  OvcodeWebhookGuard,
+  CertificallWebhookGuard,
+  IllowWebhookGuard,
+];
+
+function withInternals(module: DynamicModule, rawPrefix = DEFAULT_PREFIX): DynamicModule {
+  const prefix = rawPrefix.replace(/^\/+|\/+$/g, '');
+  if (!prefix) throw new Error('nestjs-webhooks: invalid option "prefix": must be a non-empty path');
+  return {
+    ...module,
+    controllers: [webhooksControllerFor(prefix)],
+    imports: [...(module.imports ?? []), DiscoveryModule],
+    providers: [
+      ...(module.providers ?? []),
+      { provide: WEBHOOKS_PREFIX, useValue: prefix },
+      WebhooksRegistry,
+      WebhooksService,
+      WebhooksExplorer,
+      WebhooksRawBodyCapture,
+      storeProvider(),
+      ...GUARDS,
+    ],
+    exports: [...(module.exports ?? []), WebhooksRegistry, WebhooksService, WebhookIdempotencyStore, ...GUARDS],
+  };
+}
+
+/**
+ * `WebhooksModule.forRoot({ providers: { inkit: { secret } } })`, or `forRootAsync({ useFactory })`.
+ * Global by default, so the exported guards work on controllers anywhere in the app.
+ */
+@Module({})
+export class WebhooksModule extends ConfigurableModuleClass {
+  static forRoot(options: typeof OPTIONS_TYPE): DynamicModule {
+    return withInternals(super.forRoot(options), options.prefix);
+  }
+
+  static forRootAsync(options: typeof ASYNC_OPTIONS_TYPE): DynamicModule {
+    return withInternals(super.forRootAsync(options), options.prefix);
+  }
+}

@@ -1,0 +1,232 @@
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { validatePayload } from './dto/validate.js';
+import type { HeaderBag, Rejected } from './schemes/index.js';
+import {
+  REDACTED,
+  REDACTED_HEADERS,
+  WEBHOOK_EVENT_ROOT,
+  WEBHOOK_OUTCOME_ROOT,
+  WEBHOOK_REQUEST_STATE,
+  type WebhookProvider,
+} from './webhooks.constants.js';
+import type { WebhookDeliveryOutcome, WebhookEvent, WebhookOutcomeKind } from './webhooks.event.js';
+import {
+  WebhookException,
+  WebhookHandlerException,
+  WebhookInFlightException,
+  WebhookPayloadException,
+} from './webhooks.exception.js';
+import { WebhooksRegistry } from './webhooks.registry.js';
+import { EVENT_TYPE_PATTERN } from './webhooks.senders.js';
+import { WebhookIdempotencyStore } from './webhooks.storage.js';
+
+/** What the guard learned about a delivery, kept on the request for the steps after it. */
+export interface WebhookRequestState {
+  readonly id: string;
+  readonly provider: WebhookProvider;
+  readonly receivedAt: Date;
+  readonly startedAt: number;
+  readonly rawBody: Buffer;
+  readonly headers: HeaderBag;
+  verified: boolean;
+  event?: string;
+  idempotencyKey?: string;
+}
+
+type OutcomeDetails = Omit<WebhookDeliveryOutcome, 'deliveryId' | 'provider' | 'receivedAt' | 'durationMs'>;
+
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+
+/**
+ * The pipeline after verification: read, validate, de-duplicate, dispatch, report. Kept out of
+ * the controller so that users' own routes protected by the exported guards can run it too.
+ */
+@Injectable()
+export class WebhooksService {
+  private readonly logger = new Logger('Webhooks');
+
+  constructor(
+    private readonly registry: WebhooksRegistry,
+    @Inject(WebhookIdempotencyStore) private readonly store: WebhookIdempotencyStore,
+    @Optional() private readonly emitter?: EventEmitter2,
+  ) {}
+
+  begin(provider: WebhookProvider, rawBody: Buffer, headers: HeaderBag): WebhookRequestState {
+    return {
+      id: randomUUID(),
+      provider,
+      receivedAt: new Date(),
+      startedAt: performance.now(),
+      rawBody,
+      headers,
+      verified: false,
+    };
+  }
+
+  stateOf(request: object): WebhookRequestState | undefined {
+    return (request as Record<symbol, WebhookRequestState | undefined>)[WEBHOOK_REQUEST_STATE];
+  }
+
+  async rejectVerification(state: WebhookRequestState, result: Rejected): Promise<void> {
+    await this.report(state, 'rejected', {
+      outcome: 'rejected',
+      status: result.reason === 'unavailable' ? 500 : 401,
+      reason: result.reason,
+      message: result.message,
+    });
+  }
+
+  /** Everything after a successful verification; resolves when handlers are done, or throws a WebhookException. */
+  async process(state: WebhookRequestState, routeEvent?: string): Promise<void> {
+    try {
+      await this.run(state, routeEvent);
+    } catch (error) {
+      if (!(error instanceof WebhookException)) throw error;
+      const kind: WebhookOutcomeKind = error instanceof WebhookHandlerException ? 'failed' : 'rejected';
+      const body = error.getResponse() as { message: string | string[] };
+      await this.report(state, kind, {
+        outcome: kind,
+        status: error.getStatus(),
+        reason: error.reason,
+        message: Array.isArray(body.message) ? body.message.join('; ') : body.message,
+        rawBody: state.rawBody,
+      });
+      throw error;
+    }
+  }
+
+  private async run(state: WebhookRequestState, routeEvent: string | undefined): Promise<void> {
+    const sender = this.registry.get(state.provider);
+    if (!sender) throw new Error(`nestjs-webhooks: sender "${state.provider}" is not configured`);
+    const { definition } = sender;
+
+    const plain = definition.fromHeaders?.(state.headers) ?? this.parseJson(state.rawBody);
+    const validated = await validatePayload(definition.dto, plain);
+    if (!validated.ok) throw new WebhookPayloadException('invalid-payload', validated.errors);
+    const payload = validated.value;
+
+    const type = definition.eventType(payload, routeEvent);
+    if (!EVENT_TYPE_PATTERN.test(type)) {
+      throw new WebhookPayloadException('invalid-payload', 'event type must match [A-Za-z0-9_-]{1,100}');
+    }
+    const name = `${state.provider}.${type}`;
+    const key = definition.idempotencyKey(payload, state.rawBody);
+    state.event = name;
+    state.idempotencyKey = key;
+
+    const claim = await this.store.claim(key, state.id, this.registry.leaseMs);
+    if (claim === 'processed') {
+      await this.report(state, 'duplicate', { outcome: 'duplicate', status: 200, rawBody: state.rawBody });
+      return;
+    }
+    if (claim === 'in-flight') throw new WebhookInFlightException();
+
+    const event: WebhookEvent = {
+      id: state.id,
+      provider: state.provider,
+      name,
+      type,
+      payload,
+      idempotencyKey: key,
+      receivedAt: state.receivedAt,
+      headers: redactHeaders(state.headers),
+      rawBody: state.rawBody,
+    };
+    const failures = await this.dispatch(`${WEBHOOK_EVENT_ROOT}.${name}`, event);
+    if (failures.length > 0) {
+      await this.store.release(key, state.id);
+      for (const failure of failures) {
+        const error = failure instanceof Error ? failure : new Error(String(failure));
+        this.logger.error(`Handler for ${name} (delivery ${state.id}) failed: ${error.message}`, error.stack);
+      }
+      throw new WebhookHandlerException();
+    }
+    await this.store.complete(key, state.id, this.registry.ttlMs);
+    await this.report(state, 'accepted', { outcome: 'accepted', status: 200, rawBody: state.rawBody });
+  }
+
+  private parseJson(rawBody: Buffer): unknown {
+    let text: string;
+    try {
+      text = utf8.decode(rawBody);
+    } catch {
+      throw new WebhookPayloadException('invalid-body', 'Body is not valid UTF-8');
+    }
+    try {
+      return JSON.parse(text);
+    } catch {
+      throw new WebhookPayloadException('invalid-body', 'Body is not valid JSON');
+    }
+  }
+
+  /**
+   * Runs every matching handler and waits for all of them, even when one fails early
+   * (EventEmitter2's emitAsync would settle at the first rejection, with others still running).
+   */
+  private async dispatch(eventName: string, event: WebhookEvent): Promise<unknown[]> {
+    if (!this.emitter) return [];
+    const listeners = this.emitter.listeners(eventName);
+    if (listeners.length === 0) return [];
+    const results = await Promise.allSettled(
+      listeners.map(async (listener) => (listener as (e: WebhookEvent) => unknown).call(this.emitter, event)),
+    );
+    return results.flatMap((result) => (result.status === 'rejected' ? [result.reason] : []));
+  }
+
+  /** Logs the outcome and emits it; a failing outcome listener never changes the reply. */
+  async report(state: WebhookRequestState, kind: WebhookOutcomeKind, details: OutcomeDetails): Promise<void> {
+    const outcome: WebhookDeliveryOutcome = {
+      deliveryId: state.id,
+      provider: state.provider,
+      receivedAt: state.receivedAt,
+      durationMs: Math.round((performance.now() - state.startedAt) * 1000) / 1000,
+      event: state.event,
+      idempotencyKey: state.idempotencyKey,
+      ...details,
+    };
+    this.log(outcome);
+    if (!this.emitter) return;
+    const listeners = this.emitter.listeners(`${WEBHOOK_OUTCOME_ROOT}.${kind}`);
+    if (listeners.length === 0) return;
+    const results = await Promise.allSettled(
+      listeners.map(async (listener) => (listener as (o: WebhookDeliveryOutcome) => unknown)(outcome)),
+    );
+    for (const result of results) {
+      if (result.status === 'rejected') {
+        this.logger.error(`An outcome listener failed for delivery ${outcome.deliveryId}`, String(result.reason));
+      }
+    }
+  }
+
+  private log(outcome: WebhookDeliveryOutcome): void {
+    const what = `${outcome.provider} ${outcome.event ?? ''} delivery ${outcome.deliveryId}`.replace('  ', ' ');
+    const tail = `-> ${outcome.status} in ${outcome.durationMs} ms`;
+    switch (outcome.outcome) {
+      case 'accepted':
+        this.logger.log(`Accepted ${what} ${tail}`);
+        break;
+      case 'duplicate':
+        this.logger.log(`Duplicate ${what} (${outcome.idempotencyKey}) ${tail}`);
+        break;
+      case 'rejected':
+        this.logger.warn(`Rejected ${what}: ${outcome.reason}: ${outcome.message} ${tail}`);
+        break;
+      case 'failed':
+        this.logger.error(`Failed ${what}: ${outcome.message} ${tail}`);
+        break;
+    }
+  }
+}
+
+export function redactHeaders(headers: HeaderBag): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined) continue;
+    const lower = name.toLowerCase();
+    out[lower] = REDACTED_HEADERS.has(lower) ? REDACTED : Array.isArray(value) ? value.join(', ') : (value as string);
+  }
+  return out;
+}
