@@ -12,7 +12,7 @@ import { WebhooksService } from './webhooks.service.js';
 /** OVCODE documents exactly this reply; the others accept any 2xx. */
 const OK = 'OK';
 
-abstract class WebhooksControllerBase {
+export abstract class WebhooksControllerBase {
   constructor(protected readonly webhooks: WebhooksService) {}
 
   protected async receive(request: object, routeEvent?: string): Promise<string> {
