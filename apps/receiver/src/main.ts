@@ -1,3 +1,7 @@
-import 'reflect-metadata';
-import { VERSION } from 'nestjs-webhooks';
-console.log(VERSION);
+import { Logger } from '@nestjs/common';
+import { createReceiver } from './bootstrap.js';
+
+const app = await createReceiver();
+const port = Number(process.env.PORT ?? 3000);
+await app.listen(port);
+new Logger('Receiver').log(`Listening on http://localhost:${port} (webhooks under /webhooks, API under /api)`);

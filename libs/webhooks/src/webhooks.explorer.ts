@@ -56,7 +56,7 @@ export class WebhooksExplorer implements OnModuleInit {
             );
           }
           if (provider !== '*' && provider !== '**' && !this.registry.get(provider as WebhookProvider)) {
-            this.logger.warn(`${where} will not fire: providers.${provider} is not configured`);
+            this.logger.debug(`${where} will not fire: providers.${provider} is not configured`);
           }
         }
       }

@@ -1,0 +1,33 @@
+import { Controller, Get, NotFoundException, Param, ParseIntPipe, Query, ServiceUnavailableException } from '@nestjs/common';
+import { RecordsRepository } from '../database/index.js';
+
+@Controller()
+export class ApiController {
+  constructor(private readonly records: RecordsRepository) {}
+
+  @Get('api/records/:provider/:id')
+  async record(@Param('provider') provider: string, @Param('id') id: string) {
+    const record = await this.records.findRecord(provider, id);
+    if (!record) throw new NotFoundException(`No ${provider} record ${id}`);
+    return record;
+  }
+
+  @Get('api/deliveries')
+  deliveries(
+    @Query('provider') provider?: string,
+    @Query('status', new ParseIntPipe({ optional: true })) status?: number,
+    @Query('limit', new ParseIntPipe({ optional: true })) limit?: number,
+  ) {
+    return this.records.listDeliveries({ provider, status, limit });
+  }
+
+  @Get('health')
+  async health() {
+    try {
+      await this.records.ping();
+    } catch {
+      throw new ServiceUnavailableException({ status: 'error', database: 'down' });
+    }
+    return { status: 'ok', database: 'up' };
+  }
+}

@@ -1,0 +1,62 @@
+import { type DynamicModule, Logger, Module } from '@nestjs/common';
+import { ConfigModule, ConfigService } from '@nestjs/config';
+import { EventEmitterModule } from '@nestjs/event-emitter';
+import { WebhooksModule } from 'nestjs-webhooks';
+import { ApiController } from './api/api.controller.js';
+import { sendersFromEnv } from './config/webhooks.config.js';
+import { DatabaseModule } from './database/index.js';
+import { DeliveryLogListener } from './records/delivery-log.listener.js';
+import { RecordsHandlers } from './records/records.handlers.js';
+
+/** Every variable the receiver reads, so a test can hand it a complete environment. */
+export const RECEIVER_VARIABLES = [
+  'PORT',
+  'DATABASE_URL',
+  'PGLITE_DATA_DIR',
+  'REDIS_URL',
+  'OXSKYT_WEBHOOK_SECRET',
+  'INKIT_WEBHOOK_SECRET',
+  'OVCODE_API_SECRET',
+  'CERTIFICALL_AUTH_TOKEN',
+  'CERTIFICALL_API_KEY',
+  'CERTIFICALL_API_SECRET',
+  'CERTIFICALL_BASIC_USERNAME',
+  'CERTIFICALL_BASIC_PASSWORD',
+  'ILLOW_PUBLIC_KEY',
+] as const;
+
+export type ReceiverEnv = Partial<Record<(typeof RECEIVER_VARIABLES)[number], string>>;
+
+export interface AppModuleOptions {
+  /** Use exactly this environment instead of process.env and .env (tests, the demo, the soak). */
+  env?: ReceiverEnv;
+}
+
+@Module({})
+export class AppModule {
+  static forRoot(options: AppModuleOptions = {}): DynamicModule {
+    const config = options.env
+      ? ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, skipProcessEnv: true, load: [() => options.env!] })
+      : ConfigModule.forRoot({ isGlobal: true, envFilePath: ['.env', 'apps/receiver/.env'] });
+    return {
+      module: AppModule,
+      imports: [
+        config,
+        EventEmitterModule.forRoot({ wildcard: true }),
+        DatabaseModule,
+        WebhooksModule.forRootAsync({
+          inject: [ConfigService],
+          useFactory: (config: ConfigService) => {
+            const env = Object.fromEntries(RECEIVER_VARIABLES.map((name) => [name, config.get<string>(name)]));
+            const { providers, disabled } = sendersFromEnv(env);
+            const logger = new Logger('Receiver');
+            for (const { provider, variable } of disabled) logger.log(`${provider} is off: set ${variable} to switch it on`);
+            return { providers };
+          },
+        }),
+      ],
+      controllers: [ApiController],
+      providers: [RecordsHandlers, DeliveryLogListener],
+    };
+  }
+}

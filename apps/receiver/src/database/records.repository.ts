@@ -1,0 +1,121 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { and, desc, eq, getTableColumns, sql, type SQL } from 'drizzle-orm';
+import type { PgColumn } from 'drizzle-orm/pg-core';
+import { DRIZZLE, type Database } from './database.js';
+import {
+  providerTables,
+  recordToRow,
+  type DeliveryLogEntry,
+  type Provider,
+  type ProviderRecord,
+  type ProviderRow,
+  type ProviderTable,
+} from './records.js';
+import { deliveries } from './schema.js';
+
+export type DeliveryRow = typeof deliveries.$inferSelect;
+
+export interface ListDeliveriesQuery {
+  provider?: string;
+  /** HTTP status the app answered. */
+  status?: number;
+  /** Default 50, at most 500. */
+  limit?: number;
+}
+
+const DEFAULT_LIMIT = 50;
+const MAX_LIMIT = 500;
+
+type Executor = Pick<Database, 'insert'>;
+
+@Injectable()
+export class RecordsRepository {
+  constructor(@Inject(DRIZZLE) private readonly db: Database) {}
+
+  /** Stores the record and its delivery's log row together, or neither. */
+  async applyAccepted(delivery: DeliveryLogEntry, record: ProviderRecord): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      await insertLog(tx, delivery);
+      await upsertRecord(tx, delivery, record);
+    });
+  }
+
+  /** For outcomes that leave no record: rejected, duplicate, invalid, failed. */
+  async logDelivery(delivery: DeliveryLogEntry): Promise<void> {
+    await insertLog(this.db, delivery);
+  }
+
+  /** `undefined` for an unknown provider as for an absent id. */
+  async findRecord(provider: string, id: string): Promise<ProviderRow | undefined> {
+    if (!isProvider(provider)) return undefined;
+    const table: ProviderTable = providerTables[provider];
+    const [row] = await this.db
+      .select()
+      .from(table)
+      .where(eq(keyOf(table), id))
+      .limit(1);
+    return row;
+  }
+
+  async listDeliveries(query: ListDeliveriesQuery = {}): Promise<DeliveryRow[]> {
+    const filters: SQL[] = [];
+    if (query.provider !== undefined) filters.push(eq(deliveries.provider, query.provider));
+    if (query.status !== undefined) filters.push(eq(deliveries.statusCode, query.status));
+    return this.db
+      .select()
+      .from(deliveries)
+      .where(and(...filters))
+      .orderBy(desc(deliveries.receivedAt), desc(deliveries.id))
+      .limit(clampLimit(query.limit));
+  }
+
+  countRecords(provider: Provider): Promise<number> {
+    return this.db.$count(providerTables[provider]);
+  }
+
+  async ping(): Promise<void> {
+    await this.db.execute(sql`select 1`);
+  }
+}
+
+function insertLog(executor: Executor, delivery: DeliveryLogEntry) {
+  // A delivery id is logged once: a retried write must not fail on it nor rewrite it.
+  return executor.insert(deliveries).values(delivery).onConflictDoNothing({ target: deliveries.id });
+}
+
+function upsertRecord(executor: Executor, delivery: DeliveryLogEntry, record: ProviderRecord) {
+  const table: ProviderTable = providerTables[record.provider];
+  const toRow = recordToRow[record.provider] as (record: ProviderRecord) => ProviderTable['$inferInsert'];
+  const row = { ...toRow(record), updatedAt: delivery.receivedAt, lastDeliveryId: delivery.id };
+  return executor
+    .insert(table)
+    .values(row)
+    .onConflictDoUpdate({
+      target: keyOf(table),
+      set: replaceAll(table),
+      // A delivery older than the one that wrote the row must not take the record back in time.
+      setWhere: sql`${table.updatedAt} <= excluded.updated_at`,
+    });
+}
+
+// Every column takes the incoming value, so a record's state depends only on the last delivery applied.
+function replaceAll(table: ProviderTable): Record<string, SQL> {
+  return Object.fromEntries(
+    Object.entries(getTableColumns(table))
+      .filter(([, column]) => !column.primary)
+      .map(([name, column]) => [name, sql`excluded.${sql.identifier(column.name)}`]),
+  );
+}
+
+function keyOf(table: ProviderTable): PgColumn {
+  return Object.values(getTableColumns(table)).find((column) => column.primary) as PgColumn;
+}
+
+function isProvider(name: string): name is Provider {
+  return Object.hasOwn(providerTables, name);
+}
+
+function clampLimit(limit: number | undefined): number {
+  if (limit === undefined || !Number.isFinite(limit)) return DEFAULT_LIMIT;
+  return Math.min(Math.max(Math.trunc(limit), 1), MAX_LIMIT);
+}

@@ -1,0 +1,298 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { sql } from 'drizzle-orm';
+import pg from 'pg';
+import {
+  createDatabase,
+  RecordsRepository,
+  type DatabaseHandle,
+  type DeliveryLogEntry,
+  type Provider,
+  type ProviderRecord,
+} from '../../apps/receiver/src/database/index.js';
+
+interface Target {
+  handle: DatabaseHandle;
+  dispose(): Promise<void>;
+}
+
+async function pglite(): Promise<Target> {
+  const handle = createDatabase({ dataDir: 'memory://' });
+  return { handle, dispose: handle.close };
+}
+
+// A database of its own, so other test files using the same server see nothing of this one.
+async function dedicatedPostgres(adminUrl: string): Promise<Target> {
+  const name = `receiver_test_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  const handle = createDatabase({ url: url.toString() });
+  return {
+    handle,
+    dispose: async () => {
+      await handle.close();
+      await admin.query(`drop database if exists ${name} with (force)`);
+      await admin.end();
+    },
+  };
+}
+
+const adminUrl = process.env.DATABASE_URL_TEST;
+const targets: [string, () => Promise<Target>][] = [['pglite', pglite]];
+if (adminUrl) targets.push(['postgres', () => dedicatedPostgres(adminUrl)]);
+
+const unique = (prefix: string) => `${prefix}-${randomUUID()}`;
+
+function delivery(provider: string, overrides: Partial<DeliveryLogEntry> = {}): DeliveryLogEntry {
+  return {
+    id: randomUUID(),
+    provider,
+    event: 'event',
+    statusCode: 200,
+    reason: null,
+    idempotencyKey: null,
+    duplicate: false,
+    receivedAt: new Date('2026-01-02T03:04:05.678Z'),
+    durationMs: 12.5,
+    rawBody: '{"verified":true}',
+    ...overrides,
+  };
+}
+
+// One record per sender, shaped like the vendors' documented samples, with the row findRecord returns.
+function samples(): { record: ProviderRecord; id: string; row: Record<string, unknown> }[] {
+  const resourceId = unique('doc');
+  const reference = unique('F');
+  const ovcode = {
+    cid: 'QmdsF6eSo47eLwnHC3ChdefJC1vHaLZSKppVSVMoaYDN78',
+    hash: '47e795f5a9f9e091e2df10c692fcfe6c0af9e8206c160b2d6f1ea16f7df54057',
+    file: 'https://msovcode.blob.core.windows.net/encryption-test/Example.pdf',
+    timestamp: '2024-05-31 09:04:53.0',
+  };
+  const certificall = {
+    cfRef: unique('case'),
+    reportId: 'report-1',
+    caseUrl: 'https://example.test/case.pdf',
+    createdAt: '2026-01-01T10:00:00.000Z',
+    items: [{ cfRef: 'item-1', stepAction: 'PHOTOGRAPHY', data: 'front', geolocLatitude: '48.8' }],
+  };
+  const metadata = {
+    id: unique('dsr'),
+    companyId: 'company',
+    createdAt: '2026-01-01T00:00:00Z',
+    dueDate: '2026-02-01',
+    legislation: 'GDPR',
+    requestStatus: 'pending',
+  };
+  const illow = { id: metadata.id, event: 'dsr.created', companyId: 'company', siteId: 'site', metadata };
+  const reportKey = unique('report');
+  const report = { id: reportKey, pages: 3, nested: { ok: true } };
+  return [
+    {
+      record: { provider: 'inkit', resourceId, eventType: 'DOCUMENT_CREATE_FINISHED' },
+      id: resourceId,
+      row: { resourceId, lastEvent: 'DOCUMENT_CREATE_FINISHED', status: 'finished' },
+    },
+    {
+      record: { provider: 'ovcode', reference, statusCode: 'S', tokenId: 1, ...ovcode },
+      id: reference,
+      row: { reference, status: 'S', tokenId: '1', ...ovcode },
+    },
+    {
+      record: { provider: 'certificall', ...certificall },
+      id: certificall.cfRef,
+      row: certificall,
+    },
+    {
+      record: { provider: 'illow', ...illow },
+      id: illow.id,
+      row: { ...illow, status: 'pending', legislation: 'GDPR', dueDate: '2026-02-01' },
+    },
+    {
+      record: { provider: 'oxskyt', key: reportKey, data: report },
+      id: reportKey,
+      row: { reportKey, data: report },
+    },
+  ];
+}
+
+describe.each(targets)('records on %s', (_driver, open) => {
+  let target: Target;
+  let repo: RecordsRepository;
+
+  beforeAll(async () => {
+    target = await open();
+    await target.handle.migrate();
+    repo = new RecordsRepository(target.handle.db);
+  });
+
+  afterAll(() => target?.dispose());
+
+  // Both drivers' results carry `rows`; the driver-neutral Database type cannot say so.
+  const rows = async (query: ReturnType<typeof sql>) =>
+    ((await target.handle.db.execute(query)) as unknown as { rows: Record<string, unknown>[] }).rows;
+  const deliveryCount = async (id: string) =>
+    (await rows(sql`select count(*)::int as n from deliveries where id = ${id}`))[0].n;
+
+  it('applies the migrations once; applying them again changes nothing', async () => {
+    const before = await rows(sql`select hash from drizzle.__drizzle_migrations`);
+    await target.handle.migrate();
+    expect(await rows(sql`select hash from drizzle.__drizzle_migrations`)).toEqual(before);
+    expect(before).toHaveLength(1);
+    const tables = await rows(
+      sql`select table_name from information_schema.tables where table_schema = 'public' order by 1`,
+    );
+    expect(tables.map((t) => t.table_name)).toEqual([
+      'certificall_cases',
+      'deliveries',
+      'illow_requests',
+      'inkit_documents',
+      'ovcode_authentications',
+      'oxskyt_reports',
+    ]);
+  });
+
+  it('answers ping', async () => {
+    await expect(repo.ping()).resolves.toBeUndefined();
+  });
+
+  it.each(samples().map((s) => [s.record.provider, s] as const))(
+    'writes the %s record with its log row, and a replay leaves the same state',
+    async (provider, { record, id, row }) => {
+      const entry = delivery(provider);
+      await repo.applyAccepted(entry, record);
+
+      const expected = { ...row, updatedAt: entry.receivedAt, lastDeliveryId: entry.id };
+      const stored = await repo.findRecord(provider, id);
+      expect(stored).toEqual(expected);
+      expect(JSON.parse(JSON.stringify(stored))).toEqual({
+        ...row,
+        updatedAt: '2026-01-02T03:04:05.678Z',
+        lastDeliveryId: entry.id,
+      });
+      expect(await repo.listDeliveries({ provider })).toContainEqual({
+        ...entry,
+        event: 'event',
+      });
+
+      const count = await repo.countRecords(provider);
+      await repo.applyAccepted(entry, record);
+      expect(await repo.findRecord(provider, id)).toEqual(expected);
+      expect(await repo.countRecords(provider)).toBe(count);
+      expect(await deliveryCount(entry.id)).toBe(1);
+
+      // The same event delivered again under a new delivery id: same record, pointing at the newer delivery.
+      const retry = delivery(provider, { receivedAt: new Date(entry.receivedAt.getTime() + 1000) });
+      await repo.applyAccepted(retry, record);
+      expect(await repo.findRecord(provider, id)).toEqual({
+        ...row,
+        updatedAt: retry.receivedAt,
+        lastDeliveryId: retry.id,
+      });
+      expect(await repo.countRecords(provider)).toBe(count);
+    },
+  );
+
+  it('stores JSON columns as JSON values, not as JSON strings', async () => {
+    const [, , certificall, , oxskyt] = samples();
+    await repo.applyAccepted(delivery('certificall'), certificall.record);
+    await repo.applyAccepted(delivery('oxskyt'), oxskyt.record);
+    expect(
+      await rows(
+        sql`select jsonb_typeof(items) as t from certificall_cases where cf_ref = ${certificall.id}`,
+      ),
+    ).toEqual([{ t: 'array' }]);
+    expect(
+      await rows(sql`select jsonb_typeof(data) as t from oxskyt_reports where report_key = ${oxskyt.id}`),
+    ).toEqual([{ t: 'object' }]);
+  });
+
+  it('derives the Inkit status from the event type and keeps the newest delivery', async () => {
+    const resourceId = unique('doc');
+    const deleted = delivery('inkit', { receivedAt: new Date('2026-03-01T00:00:02Z') });
+    const late = delivery('inkit', { receivedAt: new Date('2026-03-01T00:00:01Z') });
+    await repo.applyAccepted(deleted, { provider: 'inkit', resourceId, eventType: 'DOCUMENT_DELETED' });
+    await repo.applyAccepted(late, { provider: 'inkit', resourceId, eventType: 'MAGIC_LINK_ACCESS' });
+    expect(await repo.findRecord('inkit', resourceId)).toMatchObject({
+      status: 'deleted',
+      lastDeliveryId: deleted.id,
+    });
+    expect(await deliveryCount(late.id)).toBe(1);
+
+    const later = delivery('inkit', { receivedAt: new Date('2026-03-01T00:00:03Z') });
+    await repo.applyAccepted(later, { provider: 'inkit', resourceId, eventType: 'MAGIC_LINK_ACCESS' });
+    expect(await repo.findRecord('inkit', resourceId)).toMatchObject({ status: 'accessed' });
+  });
+
+  it.each([
+    ['a NOT NULL violation', { provider: 'inkit', resourceId: null, eventType: 'FOLDER_CREATED' }],
+    ['a CHECK violation', { provider: 'ovcode', reference: unique('F'), statusCode: 'X' }],
+  ])('stores neither record nor log row on %s', async (_case, record) => {
+    const entry = delivery(record.provider);
+    await expect(repo.applyAccepted(entry, record as unknown as ProviderRecord)).rejects.toThrow();
+    expect(await deliveryCount(entry.id)).toBe(0);
+    if ('reference' in record) expect(await repo.findRecord('ovcode', record.reference)).toBeUndefined();
+  });
+
+  it('logs outcomes without a record once per delivery id', async () => {
+    const entry = delivery('inkit', { statusCode: 401, reason: 'invalid signature', rawBody: null });
+    await repo.logDelivery(entry);
+    await repo.logDelivery({ ...entry, statusCode: 500 });
+    expect(await deliveryCount(entry.id)).toBe(1);
+    expect(await repo.listDeliveries({ provider: 'inkit', status: 401 })).toContainEqual(entry);
+  });
+
+  it('lists deliveries newest first, filtered by provider and status, within the limits', async () => {
+    const provider = unique('list');
+    const at = (seconds: number) => new Date(Date.UTC(2026, 4, 1, 0, 0, seconds));
+    const entries = [
+      delivery(provider, { id: `${provider}-a`, receivedAt: at(1), statusCode: 200 }),
+      delivery(provider, { id: `${provider}-b`, receivedAt: at(3), statusCode: 401, duplicate: true }),
+      delivery(provider, { id: `${provider}-c`, receivedAt: at(3), statusCode: 200 }),
+      delivery(provider, { id: `${provider}-d`, receivedAt: at(2), statusCode: 200 }),
+    ];
+    for (const entry of entries) await repo.logDelivery(entry);
+
+    const ids = async (query: Parameters<RecordsRepository['listDeliveries']>[0]) =>
+      (await repo.listDeliveries({ provider, ...query })).map((d) => d.id.slice(provider.length + 1));
+    expect(await ids({})).toEqual(['c', 'b', 'd', 'a']);
+    expect(await ids({ status: 200 })).toEqual(['c', 'd', 'a']);
+    expect(await ids({ status: 401 })).toEqual(['b']);
+    expect(await ids({ limit: 2 })).toEqual(['c', 'b']);
+    expect(await ids({ limit: 0 })).toEqual(['c']);
+    expect(await repo.listDeliveries({ provider: unique('none') })).toEqual([]);
+
+    const all = await repo.listDeliveries();
+    expect(all.length).toBeGreaterThanOrEqual(entries.length);
+    const times = all.map((d) => d.receivedAt.getTime());
+    expect(times).toEqual([...times].sort((a, b) => b - a));
+  });
+
+  it('caps the listing at 500 rows and defaults to 50', async () => {
+    const provider = unique('many');
+    await target.handle.db.execute(sql`
+      insert into deliveries (id, provider, status_code, duplicate, received_at, duration_ms)
+      select ${provider} || '-' || n, ${provider}, 200, false, now(), 1 from generate_series(1, 501) n`);
+    expect(await repo.listDeliveries({ provider })).toHaveLength(50);
+    expect(await repo.listDeliveries({ provider, limit: 10_000 })).toHaveLength(500);
+  });
+
+  it.each<[string, string]>([
+    ['inkit', 'absent'],
+    ['oxskyt', 'absent'],
+    ['unknown', 'absent'],
+    ['toString', 'absent'],
+  ])('finds nothing for %s/%s', async (provider, id) => {
+    expect(await repo.findRecord(provider, id)).toBeUndefined();
+  });
+
+  it('counts records per provider', async () => {
+    const provider: Provider = 'oxskyt';
+    const before = await repo.countRecords(provider);
+    await repo.applyAccepted(delivery(provider), { provider, key: unique('k'), data: { a: 1 } });
+    expect(await repo.countRecords(provider)).toBe(before + 1);
+  });
+});
