@@ -1,7 +1,6 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { sql } from 'drizzle-orm';
-import pg from 'pg';
 import {
   createDatabase,
   RecordsRepository,
@@ -10,6 +9,7 @@ import {
   type Provider,
   type ProviderRecord,
 } from '../../apps/receiver/src/database/index.js';
+import { createScratchDatabase } from '../support/postgres.js';
 
 interface Target {
   handle: DatabaseHandle;
@@ -21,21 +21,14 @@ async function pglite(): Promise<Target> {
   return { handle, dispose: handle.close };
 }
 
-// A database of its own, so other test files using the same server see nothing of this one.
 async function dedicatedPostgres(adminUrl: string): Promise<Target> {
-  const name = `receiver_test_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  const handle = createDatabase({ url: url.toString() });
+  const scratch = await createScratchDatabase(adminUrl);
+  const handle = createDatabase({ url: scratch.url });
   return {
     handle,
     dispose: async () => {
       await handle.close();
-      await admin.query(`drop database if exists ${name} with (force)`);
-      await admin.end();
+      await scratch.drop();
     },
   };
 }

@@ -1,6 +1,7 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { requiredHeader } from './headers.js';
 import { WebhookConfigurationError } from './scheme.errors.js';
-import type { Credential } from './scheme.types.js';
+import { accepted, rejected, type Credential, type Verifier, type VerifyResult } from './scheme.types.js';
 
 /**
  * Normalizes a credential option to a non-empty list of non-empty strings, or throws at
@@ -62,4 +63,123 @@ export function decodeBase64(value: string): Buffer | undefined {
   const decoded = Buffer.from(value, 'base64');
   // Reject non-canonical encodings (stray bits in the last character).
   return decoded.toString('base64') === value ? decoded : undefined;
+}
+
+/**
+ * Like credentialList, for tokens that travel in a header: readHeader trims what arrives, so a
+ * token with outer whitespace (a pasted trailing newline, typically) could never match.
+ */
+export function headerTokenList(option: string, value: Credential | undefined): string[] {
+  const list = credentialList(option, value);
+  list.forEach((item, index) => {
+    if (item.trim() !== item) {
+      const where = list.length > 1 ? `[${index}]` : '';
+      throw new WebhookConfigurationError(`${option}${where}`, 'must not start or end with whitespace');
+    }
+  });
+  return list;
+}
+
+/** What signers accept: text is signed as its UTF-8 bytes, as every vendor's example does. */
+export const toBytes = (body: string | Uint8Array): Buffer =>
+  typeof body === 'string'
+    ? Buffer.from(body, 'utf8')
+    : Buffer.from(body.buffer, body.byteOffset, body.length);
+
+/** Computes the expected signature bytes of a message under one prepared credential. */
+export type Digester = (message: Uint8Array) => Buffer;
+
+export const hmacSha256 =
+  (secret: string): Digester =>
+  (message) =>
+    createHmac('sha256', secret).update(message).digest();
+
+/** Whether any digester reproduces the signature; all run, so timing does not tell which matched. */
+export function anyDigestEquals(
+  digesters: readonly Digester[],
+  message: Uint8Array,
+  signature: Uint8Array,
+): boolean {
+  let found = false;
+  for (const digest of digesters) found = bytesEqual(digest(message), signature) || found;
+  return found;
+}
+
+// Fatal so invalid UTF-8 is not silently replaced; BOM kept so a prefixed body cannot parse.
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** UTF-8 text exactly as sent (a BOM included), or undefined when the bytes are not valid UTF-8. */
+export function decodeUtf8(bytes: Uint8Array): string | undefined {
+  try {
+    return strictUtf8.decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The compact JSON.stringify form that two vendors' examples sign instead of the bytes they send,
+ * or undefined when the body is not JSON or already is that form (nothing new to try).
+ */
+export function compactJson(body: Uint8Array): Buffer | undefined {
+  const text = decodeUtf8(body);
+  if (text === undefined) return undefined;
+  try {
+    const compact = JSON.stringify(JSON.parse(text));
+    return compact === text ? undefined : Buffer.from(compact, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+export interface BodyMatchOptions {
+  /** Also try compactJson(body) once the raw bytes failed (only where the vendor signs that). */
+  readonly jsonFallback: boolean;
+  readonly method?: string;
+}
+
+/** Raw bytes first, then the compact JSON fallback where allowed; a miss is a mismatch. */
+export function matchBody(
+  body: Uint8Array,
+  matches: (message: Uint8Array) => boolean,
+  { jsonFallback, method }: BodyMatchOptions,
+): VerifyResult {
+  const extra = method === undefined ? {} : { method };
+  if (matches(body)) return accepted(extra);
+  const compact = jsonFallback ? compactJson(body) : undefined;
+  if (compact !== undefined && matches(compact)) return accepted({ ...extra, viaFallback: true });
+  return rejected('mismatch', 'signature does not match');
+}
+
+/** Verifier for a SHA-256-sized signature sent as hex (either case) in one header. */
+export function hexDigestVerifier(
+  header: string,
+  digesters: readonly Digester[],
+  options: BodyMatchOptions,
+): Verifier {
+  return neverThrows((body, headers) => {
+    const value = requiredHeader(headers, header);
+    if (typeof value !== 'string') return value;
+    const signature = decodeHex(value, 32);
+    if (signature === undefined) return rejected('malformed', `${header} must be 64 hex digits`);
+    return matchBody(body, (message) => anyDigestEquals(digesters, message, signature), options);
+  });
+}
+
+/**
+ * A verifier must answer every request: a bad argument from the host application or a crypto
+ * failure becomes a server-side rejection instead of an exception in the request pipeline.
+ */
+export function neverThrows(verify: Verifier): Verifier {
+  return (body, headers) => {
+    // Typically a parsed body handed over instead of the raw one: signatures cover bytes only.
+    if (!ArrayBuffer.isView(body)) {
+      return rejected('unavailable', 'the raw request body is not available to verify');
+    }
+    try {
+      return verify(body, headers);
+    } catch {
+      return rejected('unavailable', 'the signature check could not run on this server');
+    }
+  };
 }

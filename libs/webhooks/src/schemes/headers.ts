@@ -1,4 +1,4 @@
-import type { HeaderBag } from './scheme.types.js';
+import { rejected, type HeaderBag, type Rejected } from './scheme.types.js';
 
 /**
  * Longest header value a scheme will look at. The longest legitimate one is an RSA-4096
@@ -38,4 +38,12 @@ export function readHeader(headers: HeaderBag, name: string): HeaderRead {
   if (value.length > MAX_HEADER_LENGTH) return { kind: 'invalid', why: 'too long' };
   if (value === '') return { kind: 'absent' };
   return { kind: 'value', value };
+}
+
+/** The header's value, or the rejection every scheme gives when it is absent or abusive. */
+export function requiredHeader(headers: HeaderBag, name: string): string | Rejected {
+  const read = readHeader(headers, name);
+  if (read.kind === 'value') return read.value;
+  if (read.kind === 'absent') return rejected('missing', `${name} header is missing`);
+  return rejected('malformed', `${name} header is ${read.why}`);
 }

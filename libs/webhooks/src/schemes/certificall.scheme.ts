@@ -1,0 +1,192 @@
+import {
+  anyDigestEquals,
+  credentialList,
+  decodeBase64,
+  decodeHex,
+  decodeUtf8,
+  headerTokenList,
+  hmacSha256,
+  matchBody,
+  neverThrows,
+  toBytes,
+  TokenSet,
+  type Digester,
+} from './credentials.js';
+import { requiredHeader } from './headers.js';
+import { WebhookConfigurationError } from './scheme.errors.js';
+import {
+  accepted,
+  rejected,
+  type Credential,
+  type HeaderBag,
+  type SignedHeaders,
+  type Verifier,
+  type VerifyResult,
+} from './scheme.types.js';
+
+export interface CertificallHmacCredential {
+  apiKey: string;
+  apiSecret: Credential;
+}
+
+export interface CertificallBasicCredential {
+  username: string;
+  password: Credential;
+}
+
+/** Certificall uses whichever one method was chosen when its webhook was set up; any subset may be configured. */
+export interface CertificallCredentials {
+  bearerToken?: Credential;
+  hmac?: CertificallHmacCredential | readonly CertificallHmacCredential[];
+  basic?: CertificallBasicCredential | readonly CertificallBasicCredential[];
+}
+
+export type CertificallSigning =
+  | { method: 'bearer'; bearerToken: string }
+  | { method: 'hmac'; apiKey: string; apiSecret: string; encoding?: 'hex' | 'base64' }
+  | { method: 'basic'; username: string; password: string };
+
+type Method = CertificallSigning['method'];
+type MethodCheck = (credentials: string, headers: HeaderBag, body: Uint8Array) => VerifyResult;
+
+const AUTHORIZATION = 'Authorization';
+const API_KEY = 'X-Api-Key';
+const SCHEMES = new Map<string, { method: Method; label: string }>([
+  ['bearer', { method: 'bearer', label: 'Bearer' }],
+  ['hmac-sha256', { method: 'hmac', label: 'HMAC-SHA256' }],
+  ['basic', { method: 'basic', label: 'Basic' }],
+]);
+
+/** Each configured item with the option path to name when it is wrong. */
+function items<T>(option: string, value: T | readonly T[]): { item: T; option: string }[] {
+  if (!Array.isArray(value)) return [{ item: value as T, option }];
+  const list = value as readonly T[];
+  if (list.length === 0) throw new WebhookConfigurationError(option, 'must hold at least one value');
+  return list.map((item, index) => ({ item, option: `${option}[${index}]` }));
+}
+
+function bearerCheck(option: string, value: Credential): MethodCheck {
+  const tokens = new TokenSet(option, headerTokenList(option, value));
+  return (token) =>
+    tokens.matches(token)
+      ? accepted({ method: 'bearer' })
+      : rejected('mismatch', 'bearer token does not match');
+}
+
+// Compared as one "username:password" string: usernames may not hold ':' (RFC 7617), so this is
+// the same as splitting on the first ':', and one TokenSet keeps it constant time.
+function basicCheck(
+  option: string,
+  value: CertificallBasicCredential | readonly CertificallBasicCredential[],
+): MethodCheck {
+  const pairs = items(option, value).flatMap(({ item, option: at }) => {
+    const [username] = credentialList(`${at}.username`, item?.username);
+    if (username.includes(':')) throw new WebhookConfigurationError(`${at}.username`, 'must not contain ":"');
+    return credentialList(`${at}.password`, item?.password).map((password) => `${username}:${password}`);
+  });
+  const known = new TokenSet(option, pairs);
+  return (encoded) => {
+    const decoded = decodeBase64(encoded);
+    const text = decoded && decodeUtf8(decoded);
+    if (text === undefined || !text.includes(':')) {
+      return rejected('malformed', 'Basic credentials must be base64 of "username:password"');
+    }
+    return known.matches(text)
+      ? accepted({ method: 'basic' })
+      : rejected('mismatch', 'username or password does not match');
+  };
+}
+
+/** Hex (what a signer emits) or base64: the vendor does not say which its HMAC helper returns. */
+function decodeSignature(encoded: string): Buffer | undefined {
+  const decoded = encoded.length === 64 ? decodeHex(encoded, 32) : decodeBase64(encoded);
+  return decoded?.length === 32 ? decoded : undefined;
+}
+
+function hmacCheck(
+  option: string,
+  value: CertificallHmacCredential | readonly CertificallHmacCredential[],
+): MethodCheck {
+  const entries = items(option, value).flatMap(({ item, option: at }) => {
+    const apiKey = new TokenSet(`${at}.apiKey`, headerTokenList(`${at}.apiKey`, item?.apiKey));
+    return credentialList(`${at}.apiSecret`, item?.apiSecret).map((secret) => ({
+      apiKey,
+      digest: hmacSha256(secret),
+    }));
+  });
+  return (credentials, headers, body) => {
+    // Split on the last ':' since a key may contain one and neither signature encoding can.
+    const colon = credentials.lastIndexOf(':');
+    const apiKey = credentials.slice(0, colon);
+    const signature = colon > 0 ? decodeSignature(credentials.slice(colon + 1)) : undefined;
+    if (signature === undefined) {
+      return rejected(
+        'malformed',
+        'HMAC-SHA256 credentials must be <apiKey>:<64 hex or 44 base64 signature>',
+      );
+    }
+    const sentKey = requiredHeader(headers, API_KEY);
+    if (typeof sentKey !== 'string') return sentKey;
+    if (sentKey !== apiKey) {
+      return rejected('mismatch', `${API_KEY} does not match the key in ${AUTHORIZATION}`);
+    }
+    // The key travels in clear, so selecting secrets by it reveals nothing; the secrets still are
+    // all tried in constant time.
+    const digesters: Digester[] = entries
+      .filter((entry) => entry.apiKey.matches(apiKey))
+      .map((entry) => entry.digest);
+    return matchBody(body, (message) => anyDigestEquals(digesters, message, signature), {
+      // The vendor's example signs JSON.stringify(requestBody), not the bytes it sends.
+      jsonFallback: true,
+      method: 'hmac',
+    });
+  };
+}
+
+export function createCertificallVerifier(
+  credentials: CertificallCredentials,
+  optionPath = 'certificall',
+): Verifier {
+  const { bearerToken, hmac, basic } = credentials ?? {};
+  if (bearerToken === undefined && hmac === undefined && basic === undefined) {
+    throw new WebhookConfigurationError(optionPath, 'configure at least one of bearerToken, hmac, basic');
+  }
+  const checks = new Map<Method, MethodCheck>();
+  if (bearerToken !== undefined) checks.set('bearer', bearerCheck(`${optionPath}.bearerToken`, bearerToken));
+  if (hmac !== undefined) checks.set('hmac', hmacCheck(`${optionPath}.hmac`, hmac));
+  if (basic !== undefined) checks.set('basic', basicCheck(`${optionPath}.basic`, basic));
+
+  return neverThrows((body, headers) => {
+    const value = requiredHeader(headers, AUTHORIZATION);
+    if (typeof value !== 'string') return value;
+    const space = value.search(/\s/);
+    if (space < 0) return rejected('malformed', `${AUTHORIZATION} must be "<scheme> <credentials>"`);
+    const scheme = SCHEMES.get(value.slice(0, space).toLowerCase());
+    if (scheme === undefined) return rejected('unsupported', `unsupported ${AUTHORIZATION} scheme`);
+    const check = checks.get(scheme.method);
+    if (check === undefined) {
+      return rejected('unsupported', `${scheme.label} authentication is not configured here`);
+    }
+    return check(value.slice(space).trimStart(), headers, body);
+  });
+}
+
+export function signCertificall(body: string | Uint8Array, credentials: CertificallSigning): SignedHeaders {
+  switch (credentials.method) {
+    case 'bearer':
+      return { [AUTHORIZATION]: `Bearer ${credentials.bearerToken}` };
+    case 'basic': {
+      const pair = Buffer.from(`${credentials.username}:${credentials.password}`, 'utf8');
+      return { [AUTHORIZATION]: `Basic ${pair.toString('base64')}` };
+    }
+    case 'hmac': {
+      const signature = hmacSha256(credentials.apiSecret)(toBytes(body)).toString(
+        credentials.encoding ?? 'hex',
+      );
+      return {
+        [AUTHORIZATION]: `HMAC-SHA256 ${credentials.apiKey}:${signature}`,
+        [API_KEY]: credentials.apiKey,
+      };
+    }
+  }
+}
