@@ -48,6 +48,8 @@ export interface Sample {
   forge(body: string | Buffer): Record<string, string>;
   /** Variation of the sample that yields a different idempotency key. */
   vary(n: number): object;
+  /** The id the reference app files vary(n)'s record under. */
+  recordId(n: number): string;
   /** What the handler receives for vary(n), where normalization changes it. */
   expected?(n: number): object;
 }
@@ -80,6 +82,7 @@ export const samples: Sample[] = [
     invalid: { body: [1, 2, 3], field: 'object' },
     sign: (b) => signOxskyt(b, { secret: credentials.oxskyt }),
     forge: (b) => signOxskyt(b, { secret: 'not-the-secret' }),
+    recordId: (n) => `rep_${n}`,
     vary: (n) => ({ id: `rep_${n}`, status: 'completed' }),
   },
   {
@@ -90,6 +93,7 @@ export const samples: Sample[] = [
     invalid: { body: { event_type: 'DOCUMENT_CREATE_FINISHED' }, field: 'resource_id' },
     sign: (b) => signInkit(b, { secret: credentials.inkit }),
     forge: (b) => signInkit(b, { secret: 'not-the-secret' }),
+    recordId: (n) => `doc_${n}`,
     vary: (n) => ({ event_type: 'DOCUMENT_CREATE_FINISHED', resource_id: `doc_${n}` }),
   },
   {
@@ -108,6 +112,7 @@ export const samples: Sample[] = [
     invalid: { body: { reference: 'F-1', status_code: 'X' }, field: 'status_code' },
     sign: (b) => signOvcode(b, { apiSecret: credentials.ovcode }),
     forge: (b) => signOvcode(b, { apiSecret: 'not-the-token' }),
+    recordId: (n) => `F-${n}`,
     vary: (n) => ({ reference: `F-${n}`, status_code: 'S' }),
   },
   {
@@ -127,6 +132,7 @@ export const samples: Sample[] = [
       }),
     forge: (b) =>
       signCertificall(b, { method: 'hmac', apiKey: credentials.certificallKey, apiSecret: 'not-the-secret' }),
+    recordId: (n) => `CF-${1000 + n}`,
     vary: (n) => certificallCase(n),
     expected: (n) => ({ ...certificallCase(n), items: [{ ...certificallCase(n).items[0], stepAction: 'PHOTOGRAPHY' }] }),
   },
@@ -150,6 +156,7 @@ export const samples: Sample[] = [
     invalid: { body: { companyId: 'c', siteId: 's', metadata: {} }, field: 'idempotencyKey' },
     sign: (b) => signIllow(b, { privateKey: illowKeys.privateKey }),
     forge: (b) => signIllow(b, { privateKey: generateIllowKeyPair().privateKey }),
+    recordId: (n) => `dsr-${n}`,
     vary: (n) => ({ companyId: 'company-1', siteId: 'site-1', idempotencyKey: `idem-${n}`, metadata: { id: `dsr-${n}` } }),
   },
 ];

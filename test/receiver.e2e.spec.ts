@@ -1,0 +1,128 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { INestApplication } from '@nestjs/common';
+import request from 'supertest';
+import { createReceiver } from '../apps/receiver/src/bootstrap.js';
+import type { ReceiverEnv } from '../apps/receiver/src/app.module.js';
+import { createScratchDatabase, type ScratchDatabase } from './support/postgres.js';
+import { credentials, illowKeys, samples } from './support/senders.js';
+
+const senderEnv: ReceiverEnv = {
+  OXSKYT_WEBHOOK_SECRET: credentials.oxskyt,
+  INKIT_WEBHOOK_SECRET: `retired-secret,${credentials.inkit}`,
+  OVCODE_API_SECRET: credentials.ovcode,
+  CERTIFICALL_AUTH_TOKEN: credentials.certificallBearer,
+  CERTIFICALL_API_KEY: credentials.certificallKey,
+  CERTIFICALL_API_SECRET: credentials.certificallSecret,
+  CERTIFICALL_BASIC_USERNAME: credentials.basicUser,
+  CERTIFICALL_BASIC_PASSWORD: credentials.basicPassword,
+  ILLOW_PUBLIC_KEY: illowKeys.publicKey,
+};
+
+const adminUrl = process.env.DATABASE_URL_TEST;
+const databases: [string, () => Promise<{ env: ReceiverEnv; scratch?: ScratchDatabase }>][] = [
+  ['PGlite', async () => ({ env: { PGLITE_DATA_DIR: 'memory://' } })],
+];
+if (adminUrl) {
+  databases.push([
+    'PostgreSQL',
+    async () => {
+      const scratch = await createScratchDatabase(adminUrl, 'receiver_e2e');
+      return { env: { DATABASE_URL: scratch.url }, scratch };
+    },
+  ]);
+} else if (process.env.CI === 'true') {
+  throw new Error('DATABASE_URL_TEST must be set in CI: the receiver is tested on PostgreSQL too');
+}
+
+describe.each(databases)('the receiver on %s', (_name, makeDatabase) => {
+  let app: INestApplication;
+  let scratch: ScratchDatabase | undefined;
+
+  beforeAll(async () => {
+    const database = await makeDatabase();
+    scratch = database.scratch;
+    app = await createReceiver({ env: { ...senderEnv, ...database.env }, logger: false });
+    await app.init();
+  });
+  afterAll(async () => {
+    await app?.close();
+    await scratch?.drop();
+  });
+
+  const api = () => request(app.getHttpServer());
+  const deliver = (path: string, body: string, headers: Record<string, string>) =>
+    api().post(path).set('Content-Type', 'application/json').set(headers).send(body);
+  const deliveries = async (provider: string) =>
+    (await api().get(`/api/deliveries?provider=${provider}&limit=500`).expect(200)).body as Record<string, any>[];
+
+  it('answers health with the database up', async () => {
+    expect((await api().get('/health')).body).toEqual({ status: 'ok', database: 'up' });
+  });
+
+  describe.each(samples)('$sender', (sample) => {
+    it('stores a signed delivery as a record and a log row', async () => {
+      const body = JSON.stringify(sample.vary(11));
+      const reply = await deliver(sample.path, body, sample.sign(body));
+      expect(reply.status).toBe(200);
+      const record = await api().get(`/api/records/${sample.sender}/${sample.recordId(11)}`).expect(200);
+      const logged = (await deliveries(sample.sender)).find((row) => row.id === record.body.lastDeliveryId);
+      expect(logged).toMatchObject({
+        provider: sample.sender,
+        event: sample.event,
+        statusCode: 200,
+        duplicate: false,
+        rawBody: body,
+      });
+      expect(logged!.idempotencyKey).toMatch(new RegExp(`^${sample.sender}:`));
+    });
+
+    it('changes no record for a forged delivery, and logs it as rejected without its body', async () => {
+      const body = JSON.stringify(sample.vary(12));
+      const before = await deliveries(sample.sender);
+      const reply = await deliver(sample.path, body, sample.forge(body));
+      expect(reply.status).toBe(401);
+      await api().get(`/api/records/${sample.sender}/${sample.recordId(12)}`).expect(404);
+      const after = await deliveries(sample.sender);
+      expect(after).toHaveLength(before.length + 1);
+      expect(after[0]).toMatchObject({ statusCode: 401, reason: 'mismatch', rawBody: null, duplicate: false });
+    });
+
+    it('changes nothing for a duplicate, and logs it as one', async () => {
+      const body = JSON.stringify(sample.vary(13));
+      const headers = sample.sign(body);
+      expect((await deliver(sample.path, body, headers)).status).toBe(200);
+      const first = (await api().get(`/api/records/${sample.sender}/${sample.recordId(13)}`).expect(200)).body;
+      expect((await deliver(sample.path, body, headers)).status).toBe(200);
+      const second = (await api().get(`/api/records/${sample.sender}/${sample.recordId(13)}`).expect(200)).body;
+      expect(second).toEqual(first);
+      const rows = (await deliveries(sample.sender)).filter((row) => row.rawBody === body);
+      expect(rows.map((row) => [row.statusCode, row.duplicate])).toEqual([
+        [200, true],
+        [200, false],
+      ]);
+    });
+  });
+
+  it('accepts both secrets of a rotation list', async () => {
+    const { signInkit } = await import('nestjs-webhooks/testing');
+    const body = JSON.stringify({ event_type: 'DOCUMENT_DELETED', resource_id: 'doc_rot' });
+    expect((await deliver('/webhooks/inkit', body, signInkit(body, { secret: 'retired-secret' }))).status).toBe(200);
+    const record = await api().get('/api/records/inkit/doc_rot').expect(200);
+    expect(record.body).toMatchObject({ lastEvent: 'DOCUMENT_DELETED', status: 'deleted' });
+  });
+
+  it('filters the delivery log by status and limit, newest first', async () => {
+    const rejected = (await api().get('/api/deliveries?status=401&limit=3').expect(200)).body as Record<string, any>[];
+    expect(rejected.length).toBeGreaterThan(0);
+    expect(rejected.length).toBeLessThanOrEqual(3);
+    expect(rejected.every((row) => row.statusCode === 401)).toBe(true);
+    const times = rejected.map((row) => Date.parse(row.receivedAt));
+    expect([...times].sort((a, b) => b - a)).toEqual(times);
+    await api().get('/api/deliveries?status=abc').expect(400);
+  });
+
+  it('answers 404 for an absent record', async () => {
+    await api().get('/api/records/inkit/nope').expect(404);
+    await api().get('/api/records/unknown/nope').expect(404);
+  });
+});
