@@ -10,3 +10,4 @@ export {
   type SignedHeaders,
 } from '../schemes/index.js';
 export { MemoryIdempotencyStore } from '../webhooks.memory-storage.js';
+export * from './samples.js';

@@ -1,0 +1,433 @@
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { createPrivateKey, createPublicKey } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createIllowVerifier, generateIllowKeyPair, signInkit } from '../schemes/index.js';
+import { SAMPLE_PAYLOADS } from '../testing/samples.js';
+import { run, type CliIo } from './cli.js';
+
+// PROVIDERS.md vectors for body {"a":1} and secret s3cr3t.
+const INKIT = 'd42927434049e0b8c73ce887062238cc1c6bb6644bfe66e66d8dd0f30b85679e';
+const OXSKYT = 'ce7b4b997bee6fe88045ddf612331cd2ca30c4db2f668e3aefc2d2963f74323b';
+const CERTIFICALL_B64 = '1CknQ0BJ4LjHPOiHBiI4zBxrtmRL/mbmbY3Q8wuFZ54=';
+
+const dir = mkdtempSync(join(tmpdir(), 'nestjs-webhooks-cli-'));
+const file = (name: string, content: string | Buffer): string => {
+  const path = join(dir, name);
+  writeFileSync(path, content);
+  return path;
+};
+const VECTOR_BODY = file('vector.json', '{"a":1}');
+const ARRAY_BODY = file('array.json', '[1,2]');
+const keys = generateIllowKeyPair(1024);
+const PRIVATE_KEY = file('illow.key.pem', keys.privateKey);
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+interface Sent {
+  url: string;
+  method?: string;
+  headers: Record<string, string>;
+  body: Buffer;
+}
+
+/** Runs the CLI with captured output and, unless given, a fetch that records the request and answers 200 OK. */
+async function cli(argv: string[], io: Partial<CliIo> & { reply?: Response } = {}) {
+  let out = '';
+  let err = '';
+  const sent: Sent[] = [];
+  const fakeFetch = (async (url: string, init: RequestInit) => {
+    sent.push({
+      url,
+      method: init.method,
+      headers: init.headers as Record<string, string>,
+      body: Buffer.from(init.body as Uint8Array),
+    });
+    return io.reply ?? new Response('OK', { status: 200, statusText: 'OK' });
+  }) as unknown as typeof fetch;
+  const code = await run(argv, {
+    stdout: (s) => (out += s),
+    stderr: (s) => (err += s),
+    env: {},
+    fetch: fakeFetch,
+    ...io,
+  });
+  return { code, out, err, sent };
+}
+
+const headerOf = (out: string, name: string): string | undefined =>
+  out
+    .split('\n')
+    .find((line) => line.toLowerCase().startsWith(`${name.toLowerCase()}: `))
+    ?.slice(name.length + 2);
+
+describe('usage errors', () => {
+  it.each([
+    [[]],
+    [['frob']],
+    [['send']],
+    [['sign', 'nope', '--secret', 's']],
+    [['sign', 'inkit', 'extra', '--secret', 's']],
+    [['sign', 'inkit', '--bogus']],
+    [['sign', 'inkit', '--secret']],
+    [['sign', 'inkit', '--as-headers=yes', '--secret', 's']],
+    [['sign', 'inkit']],
+    [['sign', 'inkit', '--secret', 's', '--body', join(dir, 'missing.json')]],
+    [['sign', 'inkit', '--secret', 's', '--format', 'xml']],
+    [['sign', 'inkit', '--secret', 's', '--event', 'X']],
+    [['sign', 'ovcode', '--secret', 's']],
+    [['sign', 'inkit', '--secret', 's', '--as-headers']],
+    [['sign', 'ovcode', '--api-secret', 's', '--as-headers', '--body', ARRAY_BODY]],
+    [['sign', 'certificall']],
+    [['sign', 'certificall', '--api-key', 'k']],
+    [['sign', 'certificall', '--bearer-token', 't', '--method', 'digest']],
+    [['sign', 'certificall', '--bearer-token', 't', '--encoding', 'hex']],
+    [['sign', 'illow', '--private-key', VECTOR_BODY]],
+    [['send', 'inkit', '--secret', 's']],
+    [['send', 'inkit', '--secret', 's', '--url', 'localhost:3000/webhooks/inkit']],
+    [['keygen', '--bits', '512']],
+    [['keygen', 'now']],
+  ])('%j exits 2 with one line and a hint to --help, sending nothing', async (argv) => {
+    const { code, out, err, sent } = await cli(argv);
+    expect(code).toBe(2);
+    expect(out).toBe('');
+    expect(sent).toEqual([]);
+    if (argv.length > 0)
+      expect(err).toMatch(/^nestjs-webhooks: [^\n]+\nRun 'nestjs-webhooks( \w+)? --help' for usage\.\n$/);
+  });
+
+  it('never echoes a credential', async () => {
+    const secret = 'TOP-SECRET-VALUE';
+    const runs = [
+      await cli(['sign', 'ovcode', '--secret', secret]),
+      await cli(['send', 'inkit', '--secret', secret]),
+      await cli(['send', 'inkit', '--secret', secret, '--url', `ftp://host/?token=${secret}`]),
+      await cli(['sign', 'inkit', '--secret', 's', '--header', `Authorization ${secret}`]),
+      await cli(['sign', 'illow'], { env: { ILLOW_PRIVATE_KEY: secret } }),
+      await cli(['sign', 'certificall', '--api-secret', secret]),
+    ];
+    for (const { code, err } of runs) {
+      expect(code).toBe(2);
+      expect(err).not.toContain(secret);
+    }
+  });
+});
+
+describe('sign', () => {
+  it('gives the documented Inkit vector', async () => {
+    const { code, out } = await cli(['sign', 'inkit', '--secret', 's3cr3t', '--body', VECTOR_BODY]);
+    expect(code).toBe(0);
+    expect(out).toContain(`Inkit-Signature: ${INKIT}\n`);
+  });
+
+  it('gives the documented OxsKYT vector', async () => {
+    const { out } = await cli(['sign', 'oxskyt', '--secret', 's3cr3t', '--body', VECTOR_BODY]);
+    expect(headerOf(out, 'x-signature')).toBe(OXSKYT);
+  });
+
+  it('gives the documented Certificall vectors, hex by default and base64 on request', async () => {
+    const hmac = [
+      'sign',
+      'certificall',
+      '--api-key',
+      'cf-key',
+      '--api-secret',
+      's3cr3t',
+      '--body',
+      VECTOR_BODY,
+    ];
+    const hex = await cli(hmac);
+    expect(headerOf(hex.out, 'Authorization')).toBe(`HMAC-SHA256 cf-key:${INKIT}`);
+    expect(headerOf(hex.out, 'X-Api-Key')).toBe('cf-key');
+    const b64 = await cli([...hmac, '--encoding', 'base64']);
+    expect(headerOf(b64.out, 'Authorization')).toBe(`HMAC-SHA256 cf-key:${CERTIFICALL_B64}`);
+  });
+
+  it('falls back to the receiver environment variables, using the first of a rotation list', async () => {
+    const env = { INKIT_WEBHOOK_SECRET: ' s3cr3t , older', OXSKYT_WEBHOOK_SECRET: 's3cr3t' };
+    expect((await cli(['sign', 'inkit', '--body', VECTOR_BODY], { env })).out).toContain(INKIT);
+    expect(headerOf((await cli(['sign', 'oxskyt', '--body', VECTOR_BODY], { env })).out, 'x-signature')).toBe(
+      OXSKYT,
+    );
+    // A flag wins over the environment.
+    const flagged = await cli(['sign', 'inkit', '--secret', 'other', '--body', VECTOR_BODY], { env });
+    expect(flagged.out).not.toContain(INKIT);
+  });
+
+  it('reads the illow key from ILLOW_PRIVATE_KEY as PEM text (even with literal \\n) or as a path', async () => {
+    const verify = createIllowVerifier({ publicKey: keys.publicKey });
+    const body = readFileSync(VECTOR_BODY);
+    for (const ILLOW_PRIVATE_KEY of [keys.privateKey.replaceAll('\n', '\\n'), PRIVATE_KEY]) {
+      const { code, out } = await cli(['sign', 'illow', '--body', VECTOR_BODY], {
+        env: { ILLOW_PRIVATE_KEY },
+      });
+      expect(code).toBe(0);
+      expect(verify(body, { 'illow-signature': headerOf(out, 'illow-signature') })).toEqual({ ok: true });
+    }
+  });
+
+  it('infers the Certificall method, flags before the environment, hmac > bearer > basic', async () => {
+    const env = {
+      CERTIFICALL_AUTH_TOKEN: 'tok',
+      CERTIFICALL_API_KEY: 'cf-key',
+      CERTIFICALL_API_SECRET: 's3cr3t',
+      CERTIFICALL_BASIC_USERNAME: 'user',
+      CERTIFICALL_BASIC_PASSWORD: 'pw',
+    };
+    const auth = async (...flags: string[]) =>
+      headerOf(
+        (await cli(['sign', 'certificall', '--body', VECTOR_BODY, ...flags], { env })).out,
+        'Authorization',
+      );
+    expect(await auth()).toBe(`HMAC-SHA256 cf-key:${INKIT}`);
+    expect(await auth('--bearer-token', 'flag-tok')).toBe('Bearer flag-tok');
+    expect(await auth('--method', 'bearer')).toBe('Bearer tok');
+    expect(await auth('--username', 'u')).toBe(`Basic ${Buffer.from('u:pw').toString('base64')}`);
+  });
+
+  it('prints a curl command that sends the file the signature covers', async () => {
+    const { code, out } = await cli([
+      'sign',
+      'inkit',
+      '--secret',
+      's3cr3t',
+      '--body',
+      VECTOR_BODY,
+      '--format',
+      'curl',
+    ]);
+    expect(code).toBe(0);
+    expect(out).toBe(
+      `curl -X POST "$URL" \\\n  -H 'Content-Type: application/json' \\\n  -H 'Inkit-Signature: ${INKIT}' \\\n` +
+        `  --data-binary @'${VECTOR_BODY}'\n`,
+    );
+  });
+
+  it('inlines the sample body in a curl command, quoted for the shell, to an illow URL with its event', async () => {
+    const { out } = await cli([
+      'sign',
+      'illow',
+      '--private-key',
+      PRIVATE_KEY,
+      '--format',
+      'curl',
+      '--url',
+      "http://h/it's/illow",
+    ]);
+    expect(out).toMatch(/^curl -X POST 'http:\/\/h\/it'\\''s\/illow\/DSR_CREATED' \\\n/);
+    expect(out).toContain(`--data-binary '${JSON.stringify(SAMPLE_PAYLOADS.illow)}'\n`);
+  });
+});
+
+describe('send', () => {
+  const ENDPOINT = 'http://127.0.0.1:3000/webhooks/inkit';
+
+  it('posts the body file byte for byte with the signed headers, and prints status and reply', async () => {
+    const raw = Buffer.from('{ "event_type" : "DOCUMENT_CREATE_FINISHED",\n "resource_id": "dóc_1" }\n');
+    const body = file('spaced.json', raw);
+    const { code, out, err, sent } = await cli([
+      'send',
+      'inkit',
+      '--url',
+      ENDPOINT,
+      '--secret',
+      's3cr3t',
+      '--body',
+      body,
+    ]);
+    expect(code).toBe(0);
+    expect(err).toBe('');
+    expect(out).toBe('HTTP 200 OK\nOK\n');
+    expect(sent).toEqual([
+      {
+        url: ENDPOINT,
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', ...signInkit(raw, { secret: 's3cr3t' }) },
+        body: raw,
+      },
+    ]);
+  });
+
+  it('sends the compact sample payload by default, and reads stdin for --body -', async () => {
+    const sample = await cli(['send', 'inkit', '--url', ENDPOINT, '--secret', 's']);
+    expect(sample.sent[0].body.toString()).toBe(JSON.stringify(SAMPLE_PAYLOADS.inkit));
+    const piped = await cli(['send', 'inkit', '--url', ENDPOINT, '--secret', 's', '--body', '-'], {
+      readStdin: async () => Buffer.from('{"a":1}'),
+    });
+    expect(piped.sent[0].body.toString()).toBe('{"a":1}');
+  });
+
+  it('exits 1 on a non-2xx reply, printing it but never the secret', async () => {
+    const reply = new Response('{"statusCode":401,"reason":"mismatch"}', {
+      status: 401,
+      statusText: 'Unauthorized',
+    });
+    const { code, out, err } = await cli(['send', 'inkit', '--url', ENDPOINT, '--secret', 'S3CR3T-VALUE'], {
+      reply,
+    });
+    expect(code).toBe(1);
+    expect(out).toBe('HTTP 401 Unauthorized\n{"statusCode":401,"reason":"mismatch"}\n');
+    expect(out + err).not.toContain('S3CR3T-VALUE');
+  });
+
+  it('exits 1 when no reply comes', async () => {
+    const failing = (async () => {
+      throw Object.assign(new TypeError('fetch failed'), { cause: { code: 'ECONNREFUSED' } });
+    }) as unknown as typeof fetch;
+    const { code, err } = await cli(['send', 'inkit', '--url', ENDPOINT, '--secret', 's'], {
+      fetch: failing,
+    });
+    expect(code).toBe(1);
+    expect(err).toBe('nestjs-webhooks: no reply from 127.0.0.1:3000: ECONNREFUSED\n');
+  });
+
+  it('adds --header lines, replacing a signed header whatever its case', async () => {
+    const { sent } = await cli([
+      'send',
+      'inkit',
+      '--url',
+      ENDPOINT,
+      '--secret',
+      's',
+      '--header',
+      'content-type: application/json; charset=utf-8',
+      '--header',
+      'X-Trace:  abc ',
+    ]);
+    expect(sent[0].headers).toEqual({
+      'Inkit-Signature': expect.any(String),
+      'content-type': 'application/json; charset=utf-8',
+      'X-Trace': 'abc',
+    });
+  });
+
+  it('leaves the body out of the curl command for --as-headers', async () => {
+    const body = file('ovcode.json', '{"reference":"F-1","status_code":"S","token_id":7}');
+    const { out } = await cli([
+      'sign',
+      'ovcode',
+      '--api-secret',
+      'tok',
+      '--as-headers',
+      '--body',
+      body,
+      '--format',
+      'curl',
+    ]);
+    expect(out).toBe(
+      `curl -X POST "$URL" \\\n  -H 'reference: F-1' \\\n  -H 'status_code: S' \\\n  -H 'token_id: 7' \\\n` +
+        `  -H 'x-api-secret: tok'\n`,
+    );
+  });
+
+  it('sends OVCODE fields as headers with an empty body for --as-headers', async () => {
+    const { sent } = await cli(['send', 'ovcode', '--url', ENDPOINT, '--api-secret', 'tok', '--as-headers']);
+    expect(sent[0].body.length).toBe(0);
+    expect(sent[0].headers).toEqual({
+      ...Object.fromEntries(
+        Object.entries(SAMPLE_PAYLOADS.ovcode).map(([name, value]) => [name, String(value)]),
+      ),
+      'x-api-secret': 'tok',
+    });
+  });
+
+  it.each([
+    ['http://h/webhooks/illow', [], 'http://h/webhooks/illow/DSR_CREATED'],
+    ['http://h/webhooks/illow/', ['--event', 'DSR_UPDATED'], 'http://h/webhooks/illow/DSR_UPDATED'],
+    ['http://h/webhooks/illow?x=1', [], 'http://h/webhooks/illow/DSR_CREATED?x=1'],
+    ['http://h/webhooks/illow/DSR_CREATED', ['--event', 'OTHER'], 'http://h/webhooks/illow/DSR_CREATED'],
+    ['http://h/hooks/custom', [], 'http://h/hooks/custom'],
+  ])('posts illow to %s %j at %s, signed with the key', async (url, flags, expected) => {
+    const { code, sent } = await cli(['send', 'illow', '--url', url, '--private-key', PRIVATE_KEY, ...flags]);
+    expect(code).toBe(0);
+    expect(sent[0].url).toBe(expected);
+    expect(createIllowVerifier({ publicKey: keys.publicKey })(sent[0].body, sent[0].headers)).toEqual({
+      ok: true,
+    });
+  });
+});
+
+describe('keygen', () => {
+  it('prints an RSA pair node:crypto parses', async () => {
+    const { code, out } = await cli(['keygen', '--bits', '1024']);
+    expect(code).toBe(0);
+    const [publicPem, privatePem] = out.split(/(?=-----BEGIN PRIVATE KEY-----)/);
+    expect(createPublicKey(publicPem).asymmetricKeyDetails?.modulusLength).toBe(1024);
+    expect(createPrivateKey(privatePem).asymmetricKeyType).toBe('rsa');
+  });
+
+  it('writes the pair to --out-dir, the private key mode 0600, and will not overwrite it', async () => {
+    const outDir = join(dir, 'keys', 'nested');
+    const { code, out } = await cli(['keygen', '--bits', '1024', '--out-dir', outDir]);
+    expect(code).toBe(0);
+    expect(out).toContain('illow.key.pem');
+    const privatePath = join(outDir, 'illow.key.pem');
+    expect(statSync(privatePath).mode & 0o777).toBe(0o600);
+    const publicKey = createPublicKey(readFileSync(join(outDir, 'illow.pub.pem')));
+    expect(
+      createPublicKey(createPrivateKey(readFileSync(privatePath))).export({ type: 'spki', format: 'pem' }),
+    ).toBe(publicKey.export({ type: 'spki', format: 'pem' }));
+    const before = readFileSync(privatePath, 'utf8');
+    expect((await cli(['keygen', '--bits', '1024', '--out-dir', outDir])).code).toBe(2);
+    expect(readFileSync(privatePath, 'utf8')).toBe(before);
+  });
+});
+
+describe('help and version', () => {
+  const signing = [
+    '--body',
+    '--header',
+    '--event',
+    '--as-headers',
+    '--secret',
+    '--api-secret',
+    '--bearer-token',
+    '--api-key',
+    '--username',
+    '--password',
+    '--method',
+    '--encoding',
+    '--private-key',
+    '--help',
+  ];
+  const environment = [
+    'OXSKYT_WEBHOOK_SECRET',
+    'INKIT_WEBHOOK_SECRET',
+    'OVCODE_API_SECRET',
+    'CERTIFICALL_AUTH_TOKEN',
+    'CERTIFICALL_API_KEY',
+    'CERTIFICALL_API_SECRET',
+    'CERTIFICALL_BASIC_USERNAME',
+    'CERTIFICALL_BASIC_PASSWORD',
+    'ILLOW_PRIVATE_KEY',
+  ];
+  it.each([
+    [['--help'], [...signing, '--url', '--format', '--bits', '--out-dir', '--version', ...environment]],
+    [['-h'], ['send', 'sign', 'keygen']],
+    [
+      ['send', '--help'],
+      [...signing, '--url', ...environment],
+    ],
+    [
+      ['send', 'inkit', '-h'],
+      [...signing, '--url', ...environment],
+    ],
+    [
+      ['sign', '--help'],
+      [...signing, '--url', '--format', ...environment],
+    ],
+    [
+      ['keygen', '--help'],
+      ['--bits', '--out-dir', '--help'],
+    ],
+  ])('%j documents every flag and environment variable', async (argv, mentioned) => {
+    const { code, out } = await cli(argv);
+    expect(code).toBe(0);
+    for (const word of mentioned) expect(out).toContain(word);
+  });
+
+  it('prints the package version', async () => {
+    const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
+    expect(await cli(['--version'])).toMatchObject({ code: 0, out: `${version}\n` });
+  });
+});
