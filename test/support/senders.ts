@@ -1,4 +1,5 @@
 import {
+  SAMPLE_PAYLOADS,
   generateIllowKeyPair,
   signCertificall,
   signIllow,
@@ -100,15 +101,7 @@ export const samples: Sample[] = [
     sender: 'ovcode',
     path: '/webhooks/ovcode',
     event: 'ovcode.AUTHENTICATION_SUCCEEDED',
-    body: {
-      reference: 'F-95ad51b6-a10a-49b0-b131-84752e2b422d',
-      status_code: 'S',
-      cid: 'QmdsF6eSo47eLwnHC3ChdefJC1vHaLZSKppVSVMoaYDN78',
-      token_id: 1,
-      hash: '47e795f5a9f9e091e2df10c692fcfe6c0af9e8206c160b2d6f1ea16f7df54057',
-      file: 'https://msovcode.blob.core.windows.net/encryption-test/Example.pdf',
-      timestamp: '2024-05-31 09:04:53.0',
-    },
+    body: SAMPLE_PAYLOADS.ovcode,
     invalid: { body: { reference: 'F-1', status_code: 'X' }, field: 'status_code' },
     sign: (b) => signOvcode(b, { apiSecret: credentials.ovcode }),
     forge: (b) => signOvcode(b, { apiSecret: 'not-the-token' }),
@@ -134,7 +127,10 @@ export const samples: Sample[] = [
       signCertificall(b, { method: 'hmac', apiKey: credentials.certificallKey, apiSecret: 'not-the-secret' }),
     recordId: (n) => `CF-${1000 + n}`,
     vary: (n) => certificallCase(n),
-    expected: (n) => ({ ...certificallCase(n), items: [{ ...certificallCase(n).items[0], stepAction: 'PHOTOGRAPHY' }] }),
+    expected: (n) => ({
+      ...certificallCase(n),
+      items: [{ ...certificallCase(n).items[0], stepAction: 'PHOTOGRAPHY' }],
+    }),
   },
   {
     sender: 'illow',
@@ -157,7 +153,12 @@ export const samples: Sample[] = [
     sign: (b) => signIllow(b, { privateKey: illowKeys.privateKey }),
     forge: (b) => signIllow(b, { privateKey: generateIllowKeyPair().privateKey }),
     recordId: (n) => `dsr-${n}`,
-    vary: (n) => ({ companyId: 'company-1', siteId: 'site-1', idempotencyKey: `idem-${n}`, metadata: { id: `dsr-${n}` } }),
+    vary: (n) => ({
+      companyId: 'company-1',
+      siteId: 'site-1',
+      idempotencyKey: `idem-${n}`,
+      metadata: { id: `dsr-${n}` },
+    }),
   },
 ];
 

@@ -7,19 +7,7 @@ import {
   ShareCasesWithMetaDatasDto,
   StepAction,
 } from './certificall.dto.js';
-import { validatePayload } from './validate.js';
-
-async function valueOf<T extends object>(dto: new () => T, plain: unknown): Promise<T> {
-  const result = await validatePayload(dto, plain);
-  if (!result.ok) throw new Error(`expected a valid payload, got: ${result.errors.join('; ')}`);
-  return result.value;
-}
-
-async function errorsOf<T extends object>(dto: new () => T, plain: unknown): Promise<string[]> {
-  const result = await validatePayload(dto, plain);
-  if (result.ok) throw new Error('expected the payload to be rejected');
-  return result.errors;
-}
+import { errorsOf, valueOf } from './dto.spec-helpers.js';
 
 // Built from the field list on Certificall's page (it gives no JSON sample).
 const item = (overrides: Record<string, unknown> = {}): Record<string, unknown> => ({

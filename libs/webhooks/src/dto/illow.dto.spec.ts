@@ -1,18 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { IllowDsrCreatedMetadataDto, IllowWebhookDto } from './illow.dto.js';
-import { validatePayload } from './validate.js';
-
-async function valueOf<T extends object>(dto: new () => T, plain: unknown): Promise<T> {
-  const result = await validatePayload(dto, plain);
-  if (!result.ok) throw new Error(`expected a valid payload, got: ${result.errors.join('; ')}`);
-  return result.value;
-}
-
-async function errorsOf<T extends object>(dto: new () => T, plain: unknown): Promise<string[]> {
-  const result = await validatePayload(dto, plain);
-  if (result.ok) throw new Error('expected the payload to be rejected');
-  return result.errors;
-}
+import { errorsOf, valueOf } from './dto.spec-helpers.js';
 
 // illow's sample body, verbatim.
 const sample = (): Record<string, unknown> => ({

@@ -1,18 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { OxskytReportDto } from './oxskyt.dto.js';
-import { validatePayload } from './validate.js';
-
-async function valueOf<T extends object>(dto: new () => T, plain: unknown): Promise<T> {
-  const result = await validatePayload(dto, plain);
-  if (!result.ok) throw new Error(`expected a valid payload, got: ${result.errors.join('; ')}`);
-  return result.value;
-}
-
-async function errorsOf<T extends object>(dto: new () => T, plain: unknown): Promise<string[]> {
-  const result = await validatePayload(dto, plain);
-  if (result.ok) throw new Error('expected the payload to be rejected');
-  return result.errors;
-}
+import { errorsOf, valueOf } from './dto.spec-helpers.js';
 
 // The report structure is not public: an invented report, nested as real ones likely are.
 const report = (): Record<string, unknown> => ({
