@@ -1,12 +1,14 @@
 import { type DynamicModule, Logger, Module } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { EventEmitterModule } from '@nestjs/event-emitter';
-import { WebhooksModule } from 'nestjs-webhooks';
+import { RedisIdempotencyStore, WebhooksModule } from 'nestjs-webhooks';
+import type { Redis } from 'ioredis';
 import { ApiController } from './api/api.controller.js';
 import { sendersFromEnv } from './config/webhooks.config.js';
 import { DatabaseModule } from './database/index.js';
 import { DeliveryLogListener } from './records/delivery-log.listener.js';
 import { RecordsHandlers } from './records/records.handlers.js';
+import { REDIS_CLIENT, RedisModule, redactUrl } from './redis/redis.module.js';
 
 /** Every variable the receiver reads, so a test can hand it a complete environment. */
 export const RECEIVER_VARIABLES = [
@@ -14,6 +16,7 @@ export const RECEIVER_VARIABLES = [
   'DATABASE_URL',
   'PGLITE_DATA_DIR',
   'REDIS_URL',
+  'REDIS_KEY_PREFIX',
   'OXSKYT_WEBHOOK_SECRET',
   'INKIT_WEBHOOK_SECRET',
   'OVCODE_API_SECRET',
@@ -36,7 +39,12 @@ export interface AppModuleOptions {
 export class AppModule {
   static forRoot(options: AppModuleOptions = {}): DynamicModule {
     const config = options.env
-      ? ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, skipProcessEnv: true, load: [() => options.env!] })
+      ? ConfigModule.forRoot({
+          isGlobal: true,
+          ignoreEnvFile: true,
+          skipProcessEnv: true,
+          load: [() => options.env!],
+        })
       : ConfigModule.forRoot({ isGlobal: true, envFilePath: ['.env', 'apps/receiver/.env'] });
     return {
       module: AppModule,
@@ -45,13 +53,28 @@ export class AppModule {
         EventEmitterModule.forRoot({ wildcard: true }),
         DatabaseModule,
         WebhooksModule.forRootAsync({
-          inject: [ConfigService],
-          useFactory: (config: ConfigService) => {
-            const env = Object.fromEntries(RECEIVER_VARIABLES.map((name) => [name, config.get<string>(name)]));
+          imports: [RedisModule],
+          inject: [ConfigService, REDIS_CLIENT],
+          useFactory: (config: ConfigService, redis: Redis | null) => {
+            const env = Object.fromEntries(
+              RECEIVER_VARIABLES.map((name) => [name, config.get<string>(name)]),
+            );
             const { providers, disabled } = sendersFromEnv(env);
             const logger = new Logger('Receiver');
-            for (const { provider, variable } of disabled) logger.log(`${provider} is off: set ${variable} to switch it on`);
-            return { providers };
+            for (const { provider, variable } of disabled)
+              logger.log(`${provider} is off: set ${variable} to switch it on`);
+            if (!redis) {
+              logger.log(
+                'Idempotency store: in memory, this instance only (set REDIS_URL to share it between instances)',
+              );
+              return { providers };
+            }
+            const keyPrefix = env.REDIS_KEY_PREFIX || undefined;
+            const store = new RedisIdempotencyStore(redis, { keyPrefix });
+            logger.log(
+              `Idempotency store: Redis at ${redactUrl(env.REDIS_URL ?? '')}, shared by every instance using it`,
+            );
+            return { providers, store };
           },
         }),
       ],

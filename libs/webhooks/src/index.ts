@@ -17,6 +17,11 @@ export { WebhooksService, type WebhookRequestState } from './webhooks.service.js
 export { WebhookIdempotencyStore, type WebhookClaim } from './webhooks.storage.js';
 export { MemoryIdempotencyStore } from './webhooks.memory-storage.js';
 export {
+  RedisIdempotencyStore,
+  type RedisEvalClient,
+  type RedisIdempotencyStoreOptions,
+} from './webhooks.redis-storage.js';
+export {
   WebhookException,
   WebhookVerificationException,
   WebhookPayloadException,
