@@ -50,10 +50,17 @@ function delivery(provider: string, overrides: Partial<DeliveryLogEntry> = {}): 
     duplicate: false,
     receivedAt: new Date('2026-01-02T03:04:05.678Z'),
     durationMs: 12.5,
-    rawBody: '{"verified":true}',
+    rawBody: Buffer.from('{"verified":true}'),
     ...overrides,
   };
 }
+
+// How the API shows a stored log row: the body as text where that is exact.
+const shown = (entry: DeliveryLogEntry) => ({
+  ...entry,
+  rawBody: entry.rawBody ? entry.rawBody.toString('utf8') : null,
+  rawBodyEncoding: entry.rawBody ? 'utf8' : null,
+});
 
 // One record per sender, shaped like the vendors' documented samples, with the row findRecord returns.
 function samples(): { record: ProviderRecord; id: string; row: Record<string, unknown> }[] {
@@ -134,7 +141,7 @@ describe.each(targets)('records on %s', (_driver, open) => {
     const before = await rows(sql`select hash from drizzle.__drizzle_migrations`);
     await target.handle.migrate();
     expect(await rows(sql`select hash from drizzle.__drizzle_migrations`)).toEqual(before);
-    expect(before).toHaveLength(1);
+    expect(before).toHaveLength(2);
     const tables = await rows(
       sql`select table_name from information_schema.tables where table_schema = 'public' order by 1`,
     );
@@ -167,7 +174,7 @@ describe.each(targets)('records on %s', (_driver, open) => {
         lastDeliveryId: entry.id,
       });
       expect(await repo.listDeliveries({ provider })).toContainEqual({
-        ...entry,
+        ...shown(entry),
         event: 'event',
       });
 
@@ -235,7 +242,7 @@ describe.each(targets)('records on %s', (_driver, open) => {
     await repo.logDelivery(entry);
     await repo.logDelivery({ ...entry, statusCode: 500 });
     expect(await deliveryCount(entry.id)).toBe(1);
-    expect(await repo.listDeliveries({ provider: 'inkit', status: 401 })).toContainEqual(entry);
+    expect(await repo.listDeliveries({ provider: 'inkit', status: 401 })).toContainEqual(shown(entry));
   });
 
   it('lists deliveries newest first, filtered by provider and status, within the limits', async () => {
@@ -280,6 +287,15 @@ describe.each(targets)('records on %s', (_driver, open) => {
     ['toString', 'absent'],
   ])('finds nothing for %s/%s', async (provider, id) => {
     expect(await repo.findRecord(provider, id)).toBeUndefined();
+  });
+
+  it('keeps the exact bytes of a body that text cannot hold (U+0000, invalid UTF-8)', async () => {
+    const raw = Buffer.from([0x7b, 0x00, 0xff, 0xfe, 0x7d]);
+    const entry = delivery('inkit', { id: unique('bytes'), rawBody: raw });
+    await repo.logDelivery(entry);
+    const [row] = (await repo.listDeliveries({ provider: 'inkit', limit: 500 })).filter((d) => d.id === entry.id);
+    expect(row).toMatchObject({ rawBody: raw.toString('base64'), rawBodyEncoding: 'base64' });
+    expect(Buffer.from(row.rawBody!, 'base64').equals(raw)).toBe(true);
   });
 
   it('counts records per provider', async () => {

@@ -28,6 +28,7 @@ export {
   WebhookInFlightException,
   WebhookHandlerException,
   WebhookPayloadTooLargeException,
+  WebhookStoreException,
 } from './webhooks.exception.js';
 export * from './dto/index.js';
 export {

@@ -36,7 +36,8 @@ export type WebhookOutcomeReason =
   | 'invalid-payload'
   | 'too-large'
   | 'in-flight'
-  | 'handler-error';
+  | 'handler-error'
+  | 'store-unavailable';
 
 /** Emitted for every delivery as `webhooks.delivery.<outcome>`, after the outcome is known. */
 export interface WebhookDeliveryOutcome {

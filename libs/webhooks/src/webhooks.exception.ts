@@ -66,3 +66,14 @@ export class WebhookPayloadTooLargeException extends WebhookException {
     super(HttpStatus.PAYLOAD_TOO_LARGE, 'too-large', `Body exceeds the limit of ${limit} bytes`);
   }
 }
+
+/** 500: the idempotency store failed; nothing was marked, so the sender's retry is processed. */
+export class WebhookStoreException extends WebhookException {
+  constructor() {
+    super(
+      HttpStatus.INTERNAL_SERVER_ERROR,
+      'store-unavailable',
+      'The delivery could not be processed right now; retry later',
+    );
+  }
+}

@@ -18,6 +18,7 @@ import {
   WebhookHandlerException,
   WebhookInFlightException,
   WebhookPayloadException,
+  WebhookStoreException,
 } from './webhooks.exception.js';
 import { WebhooksRegistry } from './webhooks.registry.js';
 import { EVENT_TYPE_PATTERN } from './webhooks.senders.js';
@@ -39,6 +40,8 @@ export interface WebhookRequestState {
 type OutcomeDetails = Omit<WebhookDeliveryOutcome, 'deliveryId' | 'provider' | 'receivedAt' | 'durationMs'>;
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+/** `\u0000` in a JSON string, not preceded by an escaping backslash. */
+const ESCAPED_NUL = /(?<!\\)(?:\\\\)*\\u0000/i;
 
 /**
  * The pipeline after verification: read, validate, de-duplicate, dispatch, report. Kept out of
@@ -83,9 +86,10 @@ export class WebhooksService {
   async process(state: WebhookRequestState, routeEvent?: string): Promise<void> {
     try {
       await this.run(state, routeEvent);
-    } catch (error) {
-      if (!(error instanceof WebhookException)) throw error;
-      const kind: WebhookOutcomeKind = error instanceof WebhookHandlerException ? 'failed' : 'rejected';
+    } catch (caught) {
+      const error = caught instanceof WebhookException ? caught : this.storeFailure(state, caught);
+      const kind: WebhookOutcomeKind =
+        error instanceof WebhookHandlerException || error instanceof WebhookStoreException ? 'failed' : 'rejected';
       const body = error.getResponse() as { message: string | string[] };
       await this.report(state, kind, {
         outcome: kind,
@@ -96,6 +100,16 @@ export class WebhooksService {
       });
       throw error;
     }
+  }
+
+  /**
+   * Anything else that throws here is the idempotency store (or the sender registry) failing:
+   * answered 500 so the sender retries, and reported like any other outcome.
+   */
+  private storeFailure(state: WebhookRequestState, error: unknown): WebhookException {
+    const reason = error instanceof Error ? error : new Error(String(error));
+    this.logger.error(`Delivery ${state.id} could not be processed: ${reason.message}`, reason.stack);
+    return new WebhookStoreException();
   }
 
   private async run(state: WebhookRequestState, routeEvent: string | undefined): Promise<void> {
@@ -155,11 +169,18 @@ export class WebhooksService {
     } catch {
       throw new WebhookPayloadException('invalid-body', 'Body is not valid UTF-8');
     }
+    let parsed: unknown;
     try {
-      return JSON.parse(text);
+      parsed = JSON.parse(text);
     } catch {
       throw new WebhookPayloadException('invalid-body', 'Body is not valid JSON');
     }
+    // No vendor sends U+0000, and most stores (PostgreSQL text and jsonb among them) cannot hold
+    // it: a 400 now beats a handler's 500 on every retry. Raw NUL bytes are already invalid JSON.
+    if (ESCAPED_NUL.test(text)) {
+      throw new WebhookPayloadException('invalid-body', 'Body contains U+0000, which is refused');
+    }
+    return parsed;
   }
 
   /**
@@ -201,15 +222,21 @@ export class WebhooksService {
     }
   }
 
+  /**
+   * Accepted and duplicate deliveries are routine, so they log at debug (the outcome events are
+   * the audit trail), and their line is only built when debug is on: this runs per delivery.
+   */
   private log(outcome: WebhookDeliveryOutcome): void {
+    const routine = outcome.outcome === 'accepted' || outcome.outcome === 'duplicate';
+    if (routine && !Logger.isLevelEnabled('debug')) return;
     const what = `${outcome.provider} ${outcome.event ?? ''} delivery ${outcome.deliveryId}`.replace('  ', ' ');
     const tail = `-> ${outcome.status} in ${outcome.durationMs} ms`;
     switch (outcome.outcome) {
       case 'accepted':
-        this.logger.log(`Accepted ${what} ${tail}`);
+        this.logger.debug(`Accepted ${what} ${tail}`);
         break;
       case 'duplicate':
-        this.logger.log(`Duplicate ${what} (${outcome.idempotencyKey}) ${tail}`);
+        this.logger.debug(`Duplicate ${what} (${outcome.idempotencyKey}) ${tail}`);
         break;
       case 'rejected':
         this.logger.warn(`Rejected ${what}: ${outcome.reason}: ${outcome.message} ${tail}`);

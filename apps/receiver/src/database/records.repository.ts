@@ -13,7 +13,24 @@ import {
 } from './records.js';
 import { deliveries } from './schema.js';
 
-export type DeliveryRow = typeof deliveries.$inferSelect;
+type StoredDelivery = typeof deliveries.$inferSelect;
+
+/**
+ * A log row as the API shows it: the body as text where that is exact (valid UTF-8), else base64,
+ * so that what is shown can always be replayed byte for byte.
+ */
+export type DeliveryRow = Omit<StoredDelivery, 'rawBody'> & {
+  rawBody: string | null;
+  rawBodyEncoding: 'utf8' | 'base64' | null;
+};
+
+function present({ rawBody, ...row }: StoredDelivery): DeliveryRow {
+  if (!rawBody) return { ...row, rawBody: null, rawBodyEncoding: null };
+  const text = rawBody.toString('utf8');
+  return Buffer.from(text, 'utf8').equals(rawBody)
+    ? { ...row, rawBody: text, rawBodyEncoding: 'utf8' }
+    : { ...row, rawBody: rawBody.toString('base64'), rawBodyEncoding: 'base64' };
+}
 
 export interface ListDeliveriesQuery {
   provider?: string;
@@ -61,12 +78,13 @@ export class RecordsRepository {
     const filters: SQL[] = [];
     if (query.provider !== undefined) filters.push(eq(deliveries.provider, query.provider));
     if (query.status !== undefined) filters.push(eq(deliveries.statusCode, query.status));
-    return this.db
+    const rows = await this.db
       .select()
       .from(deliveries)
       .where(and(...filters))
       .orderBy(desc(deliveries.receivedAt), desc(deliveries.id))
       .limit(clampLimit(query.limit));
+    return rows.map(present);
   }
 
   countRecords(provider: Provider): Promise<number> {

@@ -17,8 +17,8 @@ export interface DeliveryLogEntry {
   duplicate: boolean;
   receivedAt: Date;
   durationMs: number;
-  /** Only for verified deliveries. */
-  rawBody?: string | null;
+  /** The exact bytes, for verified deliveries only. */
+  rawBody?: Buffer | null;
 }
 
 /** What an accepted delivery leaves behind, one shape per sender. */

@@ -4,6 +4,7 @@ import { sql } from 'drizzle-orm';
 import {
   boolean,
   check,
+  customType,
   doublePrecision,
   index,
   integer,
@@ -14,6 +15,16 @@ import {
 } from 'drizzle-orm/pg-core';
 
 const timestamptz = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+
+/**
+ * The exact bytes: text cannot hold U+0000 and would mangle a body that is not UTF-8, and a
+ * delivery kept to be replayed must be byte for byte what was verified. (node-postgres reads a
+ * Buffer, PGlite a Uint8Array.)
+ */
+const bytea = customType<{ data: Buffer; driverData: Uint8Array }>({
+  dataType: () => 'bytea',
+  fromDriver: (value) => Buffer.from(value),
+});
 
 /** One row per delivery the app answered, whatever the outcome. */
 export const deliveries = pgTable(
@@ -29,7 +40,7 @@ export const deliveries = pgTable(
     receivedAt: timestamptz('received_at').notNull(),
     durationMs: doublePrecision('duration_ms').notNull(),
     // Only the verified body: headers are never stored since they may carry credentials.
-    rawBody: text('raw_body'),
+    rawBody: bytea('raw_body'),
   },
   // Ascending on purpose: scanned backwards they serve `received_at desc, id desc` exactly, where a
   // drizzle `.desc()` index (DESC NULLS LAST) would not match the default DESC NULLS FIRST ordering.

@@ -25,7 +25,7 @@ export class DeliveryLogListener {
       receivedAt: outcome.receivedAt,
       durationMs: outcome.durationMs,
       // Only verified bytes are worth keeping (to inspect and replay); forged ones are not.
-      rawBody: outcome.rawBody ? outcome.rawBody.toString('utf8') : null,
+      rawBody: outcome.rawBody ?? null,
     });
   }
 }

@@ -93,7 +93,7 @@ export class RecordsHandlers {
       duplicate: false,
       receivedAt: event.receivedAt,
       durationMs: Date.now() - event.receivedAt.getTime(),
-      rawBody: event.rawBody.toString('utf8'),
+      rawBody: event.rawBody,
     };
     return this.records.applyAccepted(entry, record);
   }
