@@ -38,14 +38,15 @@ delete env.DATABASE_URL;
 delete env.REDIS_URL;
 
 const log = createWriteStream(join(work, 'receiver.log'));
-const receiver = spawn(
-  process.execPath,
-  [mainPath],
-  {
-    env: { ...env, PORT: String(port), PGLITE_DATA_DIR: join(work, 'pglite'), ILLOW_PUBLIC_KEY: illow.publicKey },
-    stdio: ['ignore', 'pipe', 'pipe'],
+const receiver = spawn(process.execPath, [mainPath], {
+  env: {
+    ...env,
+    PORT: String(port),
+    PGLITE_DATA_DIR: join(work, 'pglite'),
+    ILLOW_PUBLIC_KEY: illow.publicKey,
   },
-);
+  stdio: ['ignore', 'pipe', 'pipe'],
+});
 receiver.stdout.pipe(log);
 receiver.stderr.pipe(log);
 
@@ -76,14 +77,25 @@ try {
   const duplicate = await send('inkit', []);
   const after = await record('inkit', recordIds.inkit(SAMPLE_PAYLOADS.inkit));
   const unchanged = JSON.stringify(before) === JSON.stringify(after);
-  const dupRow = await row('inkit', 'duplicate of the sample', duplicate, recordIds.inkit(SAMPLE_PAYLOADS.inkit), 200, true);
+  const dupRow = await row(
+    'inkit',
+    'duplicate of the sample',
+    duplicate,
+    recordIds.inkit(SAMPLE_PAYLOADS.inkit),
+    200,
+    true,
+  );
   dupRow.record = unchanged ? 'unchanged' : 'CHANGED';
   dupRow.ok = dupRow.ok && unchanged;
   rows.push(dupRow);
 
   printTable(rows);
   failed = rows.some((r) => !r.ok);
-  console.log(failed ? '\nSomething was not as expected (receiver log: ' + join(work, 'receiver.log') + ')' : '\nAll as expected.');
+  console.log(
+    failed
+      ? '\nSomething was not as expected (receiver log: ' + join(work, 'receiver.log') + ')'
+      : '\nAll as expected.',
+  );
 } catch (error) {
   failed = true;
   console.error(`demo failed: ${error.message} (receiver log: ${join(work, 'receiver.log')})`);
@@ -97,7 +109,8 @@ process.exitCode = failed ? 1 : 0;
 async function send(provider, extra) {
   const url = `${base}/webhooks/${provider}`;
   const args = [cliPath, 'send', provider, '--url', url, ...extra];
-  if (provider === 'illow') args.push('--private-key', join(work, 'illow.key.pem'), '--event', DEFAULT_ILLOW_EVENT);
+  if (provider === 'illow')
+    args.push('--private-key', join(work, 'illow.key.pem'), '--event', DEFAULT_ILLOW_EVENT);
   const run = promisify(execFile);
   const { stdout } = await run(process.execPath, args, { env }).catch((error) => error);
   const match = /HTTP (\d{3})/.exec(stdout ?? '');
@@ -118,7 +131,9 @@ async function row(provider, what, reply, id, expectedStatus, expectStored) {
     event: latest?.event ?? '-',
     reply: `${reply.status} ${reply.status === 200 ? reply.text : (safeReason(reply.text) ?? '')}`.trim(),
     record: stored ? 'stored' : 'none',
-    logged: latest ? `${latest.statusCode}${latest.duplicate ? ' duplicate' : ''}${latest.reason ? ' ' + latest.reason : ''}` : '-',
+    logged: latest
+      ? `${latest.statusCode}${latest.duplicate ? ' duplicate' : ''}${latest.reason ? ' ' + latest.reason : ''}`
+      : '-',
     ok: reply.status === expectedStatus && stored === expectStored,
   };
 }

@@ -11,11 +11,19 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const lib = join(root, 'libs/webhooks');
 const app = mkdtempSync(join(tmpdir(), 'nestjs-webhooks-pack-'));
-const run = (cmd, args, cwd) => execFileSync(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+const run = (cmd, args, cwd) =>
+  execFileSync(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
 
 const [packed] = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', app], lib));
 const files = packed.files.map((f) => f.path);
-for (const required of ['dist/index.js', 'dist/index.d.ts', 'dist/testing/index.js', 'dist/cli/main.js', 'LICENSE', 'README.md']) {
+for (const required of [
+  'dist/index.js',
+  'dist/index.d.ts',
+  'dist/testing/index.js',
+  'dist/cli/main.js',
+  'LICENSE',
+  'README.md',
+]) {
   if (!files.includes(required)) throw new Error(`the tarball lacks ${required}`);
 }
 const leaked = files.filter((f) => /\.spec\.|\/src\//.test(f));
@@ -31,7 +39,16 @@ writeFileSync(
     type: 'module',
     dependencies: {
       'nestjs-webhooks': `file:./${packed.filename}`,
-      ...pick('@nestjs/common', '@nestjs/core', '@nestjs/platform-express', '@nestjs/event-emitter', 'class-validator', 'class-transformer', 'reflect-metadata', 'rxjs'),
+      ...pick(
+        '@nestjs/common',
+        '@nestjs/core',
+        '@nestjs/platform-express',
+        '@nestjs/event-emitter',
+        'class-validator',
+        'class-transformer',
+        'reflect-metadata',
+        'rxjs',
+      ),
     },
   }),
 );
@@ -68,9 +85,27 @@ try {
   run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'], app);
   run(process.execPath, ['app.mjs'], app);
   // Types resolve through the exports map under NodeNext, as a TypeScript user would compile.
-  run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '--noEmit', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2023', '--experimentalDecorators', '--skipLibCheck', 'types.ts'], app);
+  run(
+    process.execPath,
+    [
+      join(root, 'node_modules/typescript/bin/tsc'),
+      '--noEmit',
+      '--module',
+      'nodenext',
+      '--moduleResolution',
+      'nodenext',
+      '--target',
+      'es2023',
+      '--experimentalDecorators',
+      '--skipLibCheck',
+      'types.ts',
+    ],
+    app,
+  );
   run(process.execPath, [join(app, 'node_modules/.bin/nestjs-webhooks'), '--help'], app);
-  console.log(`pack check: ${packed.filename}, ${files.length} files, ${packed.size} bytes; types and bin resolve`);
+  console.log(
+    `pack check: ${packed.filename}, ${files.length} files, ${packed.size} bytes; types and bin resolve`,
+  );
 } finally {
   rmSync(app, { recursive: true, force: true });
 }

@@ -53,7 +53,10 @@ describe.each(databases)('the receiver on %s', (_name, makeDatabase) => {
   const deliver = (path: string, body: string, headers: Record<string, string>) =>
     api().post(path).set('Content-Type', 'application/json').set(headers).send(body);
   const deliveries = async (provider: string) =>
-    (await api().get(`/api/deliveries?provider=${provider}&limit=500`).expect(200)).body as Record<string, any>[];
+    (await api().get(`/api/deliveries?provider=${provider}&limit=500`).expect(200)).body as Record<
+      string,
+      any
+    >[];
 
   it('answers health with the database up', async () => {
     expect((await api().get('/health')).body).toEqual({ status: 'ok', database: 'up' });
@@ -64,7 +67,9 @@ describe.each(databases)('the receiver on %s', (_name, makeDatabase) => {
       const body = JSON.stringify(sample.vary(11));
       const reply = await deliver(sample.path, body, sample.sign(body));
       expect(reply.status).toBe(200);
-      const record = await api().get(`/api/records/${sample.sender}/${sample.recordId(11)}`).expect(200);
+      const record = await api()
+        .get(`/api/records/${sample.sender}/${sample.recordId(11)}`)
+        .expect(200);
       const logged = (await deliveries(sample.sender)).find((row) => row.id === record.body.lastDeliveryId);
       expect(logged).toMatchObject({
         provider: sample.sender,
@@ -81,19 +86,34 @@ describe.each(databases)('the receiver on %s', (_name, makeDatabase) => {
       const before = await deliveries(sample.sender);
       const reply = await deliver(sample.path, body, sample.forge(body));
       expect(reply.status).toBe(401);
-      await api().get(`/api/records/${sample.sender}/${sample.recordId(12)}`).expect(404);
+      await api()
+        .get(`/api/records/${sample.sender}/${sample.recordId(12)}`)
+        .expect(404);
       const after = await deliveries(sample.sender);
       expect(after).toHaveLength(before.length + 1);
-      expect(after[0]).toMatchObject({ statusCode: 401, reason: 'mismatch', rawBody: null, duplicate: false });
+      expect(after[0]).toMatchObject({
+        statusCode: 401,
+        reason: 'mismatch',
+        rawBody: null,
+        duplicate: false,
+      });
     });
 
     it('changes nothing for a duplicate, and logs it as one', async () => {
       const body = JSON.stringify(sample.vary(13));
       const headers = sample.sign(body);
       expect((await deliver(sample.path, body, headers)).status).toBe(200);
-      const first = (await api().get(`/api/records/${sample.sender}/${sample.recordId(13)}`).expect(200)).body;
+      const first = (
+        await api()
+          .get(`/api/records/${sample.sender}/${sample.recordId(13)}`)
+          .expect(200)
+      ).body;
       expect((await deliver(sample.path, body, headers)).status).toBe(200);
-      const second = (await api().get(`/api/records/${sample.sender}/${sample.recordId(13)}`).expect(200)).body;
+      const second = (
+        await api()
+          .get(`/api/records/${sample.sender}/${sample.recordId(13)}`)
+          .expect(200)
+      ).body;
       expect(second).toEqual(first);
       const rows = (await deliveries(sample.sender)).filter((row) => row.rawBody === body);
       expect(rows.map((row) => [row.statusCode, row.duplicate])).toEqual([
@@ -106,13 +126,18 @@ describe.each(databases)('the receiver on %s', (_name, makeDatabase) => {
   it('accepts both secrets of a rotation list', async () => {
     const { signInkit } = await import('nestjs-webhooks/testing');
     const body = JSON.stringify({ event_type: 'DOCUMENT_DELETED', resource_id: 'doc_rot' });
-    expect((await deliver('/webhooks/inkit', body, signInkit(body, { secret: 'retired-secret' }))).status).toBe(200);
+    expect(
+      (await deliver('/webhooks/inkit', body, signInkit(body, { secret: 'retired-secret' }))).status,
+    ).toBe(200);
     const record = await api().get('/api/records/inkit/doc_rot').expect(200);
     expect(record.body).toMatchObject({ lastEvent: 'DOCUMENT_DELETED', status: 'deleted' });
   });
 
   it('filters the delivery log by status and limit, newest first', async () => {
-    const rejected = (await api().get('/api/deliveries?status=401&limit=3').expect(200)).body as Record<string, any>[];
+    const rejected = (await api().get('/api/deliveries?status=401&limit=3').expect(200)).body as Record<
+      string,
+      any
+    >[];
     expect(rejected.length).toBeGreaterThan(0);
     expect(rejected.length).toBeLessThanOrEqual(3);
     expect(rejected.every((row) => row.statusCode === 401)).toBe(true);

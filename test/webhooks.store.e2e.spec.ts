@@ -46,7 +46,11 @@ describe('when the idempotency store fails', () => {
     expect(down.body).toMatchObject({ reason: 'store-unavailable' });
     expect(down.text).not.toContain('connection to the store lost');
     expect(created.recorder.events).toHaveLength(0);
-    expect(created.recorder.outcomes.at(-1)).toMatchObject({ outcome: 'failed', status: 500, reason: 'store-unavailable' });
+    expect(created.recorder.outcomes.at(-1)).toMatchObject({
+      outcome: 'failed',
+      status: 500,
+      reason: 'store-unavailable',
+    });
 
     store.failing = undefined;
     expect((await send()).status).toBe(200);

@@ -293,7 +293,9 @@ describe.each(targets)('records on %s', (_driver, open) => {
     const raw = Buffer.from([0x7b, 0x00, 0xff, 0xfe, 0x7d]);
     const entry = delivery('inkit', { id: unique('bytes'), rawBody: raw });
     await repo.logDelivery(entry);
-    const [row] = (await repo.listDeliveries({ provider: 'inkit', limit: 500 })).filter((d) => d.id === entry.id);
+    const [row] = (await repo.listDeliveries({ provider: 'inkit', limit: 500 })).filter(
+      (d) => d.id === entry.id,
+    );
     expect(row).toMatchObject({ rawBody: raw.toString('base64'), rawBodyEncoding: 'base64' });
     expect(Buffer.from(row.rawBody!, 'base64').equals(raw)).toBe(true);
   });

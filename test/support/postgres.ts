@@ -7,7 +7,10 @@ export interface ScratchDatabase {
 }
 
 /** A database of its own on the server at adminUrl, so test files sharing the server see nothing of each other. */
-export async function createScratchDatabase(adminUrl: string, prefix = 'receiver_test'): Promise<ScratchDatabase> {
+export async function createScratchDatabase(
+  adminUrl: string,
+  prefix = 'receiver_test',
+): Promise<ScratchDatabase> {
   const name = `${prefix}_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();

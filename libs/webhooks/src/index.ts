@@ -1,10 +1,25 @@
 // The public API. Anything not exported here is internal and may change without notice.
 export { WebhooksModule } from './webhooks.module.js';
-export type { WebhooksModuleOptions, WebhooksModuleExtras, WebhookProvidersOptions, WebhookIdempotencyOptions } from './webhooks.options.js';
+export type {
+  WebhooksModuleOptions,
+  WebhooksModuleExtras,
+  WebhookProvidersOptions,
+  WebhookIdempotencyOptions,
+} from './webhooks.options.js';
 export { WEBHOOKS_MODULE_OPTIONS } from './webhooks.module-definition.js';
-export { WEBHOOK_PROVIDERS, WEBHOOK_EVENT_ROOT, WEBHOOK_OUTCOME_ROOT, type WebhookProvider } from './webhooks.constants.js';
+export {
+  WEBHOOK_PROVIDERS,
+  WEBHOOK_EVENT_ROOT,
+  WEBHOOK_OUTCOME_ROOT,
+  type WebhookProvider,
+} from './webhooks.constants.js';
 export { OnWebhook, OnWebhookOutcome, type OnWebhookOptions } from './webhooks.decorator.js';
-export type { WebhookEvent, WebhookDeliveryOutcome, WebhookOutcomeKind, WebhookOutcomeReason } from './webhooks.event.js';
+export type {
+  WebhookEvent,
+  WebhookDeliveryOutcome,
+  WebhookOutcomeKind,
+  WebhookOutcomeReason,
+} from './webhooks.event.js';
 export {
   WebhookGuard,
   OxskytWebhookGuard,

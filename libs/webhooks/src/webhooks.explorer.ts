@@ -47,8 +47,14 @@ export class WebhooksExplorer implements OnModuleInit {
         for (const name of getWebhookHandlerNames(instance[method]) ?? []) {
           const where = `@OnWebhook('${name}') on ${instance.constructor.name}.${method}`;
           const [provider] = name.split('.');
-          if (provider !== '*' && provider !== '**' && !(WEBHOOK_PROVIDERS as readonly string[]).includes(provider)) {
-            throw new Error(`nestjs-webhooks: ${where}: unknown sender "${provider}"; expected ${WEBHOOK_PROVIDERS.join(', ')}`);
+          if (
+            provider !== '*' &&
+            provider !== '**' &&
+            !(WEBHOOK_PROVIDERS as readonly string[]).includes(provider)
+          ) {
+            throw new Error(
+              `nestjs-webhooks: ${where}: unknown sender "${provider}"; expected ${WEBHOOK_PROVIDERS.join(', ')}`,
+            );
           }
           if (name.includes('*') && !wildcard) {
             throw new Error(

@@ -22,7 +22,10 @@ import type { WebhookProvidersOptions } from './webhooks.options.js';
 /** What the pipeline needs to know about one sender, beyond its signature scheme. */
 export interface SenderDefinition<Payload extends object = any> {
   readonly id: WebhookProvider;
-  createVerifier(options: NonNullable<WebhookProvidersOptions[WebhookProvider]>, optionPath: string): Verifier;
+  createVerifier(
+    options: NonNullable<WebhookProvidersOptions[WebhookProvider]>,
+    optionPath: string,
+  ): Verifier;
   readonly dto: new () => Payload;
   /** The plain payload from headers, when the sender puts it there; undefined means "read the JSON body". */
   fromHeaders?(headers: HeaderBag): Record<string, unknown> | undefined;

@@ -89,7 +89,9 @@ export class WebhooksService {
     } catch (caught) {
       const error = caught instanceof WebhookException ? caught : this.storeFailure(state, caught);
       const kind: WebhookOutcomeKind =
-        error instanceof WebhookHandlerException || error instanceof WebhookStoreException ? 'failed' : 'rejected';
+        error instanceof WebhookHandlerException || error instanceof WebhookStoreException
+          ? 'failed'
+          : 'rejected';
       const body = error.getResponse() as { message: string | string[] };
       await this.report(state, kind, {
         outcome: kind,
@@ -217,7 +219,10 @@ export class WebhooksService {
     );
     for (const result of results) {
       if (result.status === 'rejected') {
-        this.logger.error(`An outcome listener failed for delivery ${outcome.deliveryId}`, String(result.reason));
+        this.logger.error(
+          `An outcome listener failed for delivery ${outcome.deliveryId}`,
+          String(result.reason),
+        );
       }
     }
   }
@@ -229,7 +234,10 @@ export class WebhooksService {
   private log(outcome: WebhookDeliveryOutcome): void {
     const routine = outcome.outcome === 'accepted' || outcome.outcome === 'duplicate';
     if (routine && !Logger.isLevelEnabled('debug')) return;
-    const what = `${outcome.provider} ${outcome.event ?? ''} delivery ${outcome.deliveryId}`.replace('  ', ' ');
+    const what = `${outcome.provider} ${outcome.event ?? ''} delivery ${outcome.deliveryId}`.replace(
+      '  ',
+      ' ',
+    );
     const tail = `-> ${outcome.status} in ${outcome.durationMs} ms`;
     switch (outcome.outcome) {
       case 'accepted':
@@ -253,7 +261,11 @@ export function redactHeaders(headers: HeaderBag): Record<string, string> {
   for (const [name, value] of Object.entries(headers)) {
     if (value === undefined) continue;
     const lower = name.toLowerCase();
-    out[lower] = REDACTED_HEADERS.has(lower) ? REDACTED : Array.isArray(value) ? value.join(', ') : (value as string);
+    out[lower] = REDACTED_HEADERS.has(lower)
+      ? REDACTED
+      : Array.isArray(value)
+        ? value.join(', ')
+        : (value as string);
   }
   return out;
 }

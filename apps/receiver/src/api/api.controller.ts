@@ -1,4 +1,12 @@
-import { Controller, Get, NotFoundException, Param, ParseIntPipe, Query, ServiceUnavailableException } from '@nestjs/common';
+import {
+  Controller,
+  Get,
+  NotFoundException,
+  Param,
+  ParseIntPipe,
+  Query,
+  ServiceUnavailableException,
+} from '@nestjs/common';
 import { RecordsRepository } from '../database/index.js';
 
 @Controller()

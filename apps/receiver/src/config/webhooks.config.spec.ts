@@ -28,8 +28,11 @@ describe('sendersFromEnv', () => {
   it('builds Certificall from whichever methods are complete', () => {
     expect(sendersFromEnv({ CERTIFICALL_API_KEY: 'k' }).providers.certificall).toBeUndefined();
     expect(
-      sendersFromEnv({ CERTIFICALL_API_KEY: 'k', CERTIFICALL_API_SECRET: 's1,s2', CERTIFICALL_BASIC_USERNAME: 'u' })
-        .providers.certificall,
+      sendersFromEnv({
+        CERTIFICALL_API_KEY: 'k',
+        CERTIFICALL_API_SECRET: 's1,s2',
+        CERTIFICALL_BASIC_USERNAME: 'u',
+      }).providers.certificall,
     ).toEqual({ hmac: { apiKey: 'k', apiSecret: ['s1', 's2'] } });
   });
 
@@ -43,7 +46,8 @@ describe('sendersFromEnv', () => {
 
     const oneLine = `${a.publicKey}${b.publicKey}`.replace(/\n/g, '\\n');
     const both = createIllowVerifier(sendersFromEnv({ ILLOW_PUBLIC_KEY: oneLine }).providers.illow!);
-    const lower = (h: Record<string, string>) => Object.fromEntries(Object.entries(h).map(([k, v]) => [k.toLowerCase(), v]));
+    const lower = (h: Record<string, string>) =>
+      Object.fromEntries(Object.entries(h).map(([k, v]) => [k.toLowerCase(), v]));
     expect(both(body, lower(signIllow(body, a))).ok).toBe(true);
     expect(both(body, lower(signIllow(body, b))).ok).toBe(true);
     expect(both(body, lower(signIllow(body, generateIllowKeyPair()))).ok).toBe(false);

@@ -58,7 +58,8 @@ export function sendersFromEnv(env: Env): SendersFromEnv {
   } else {
     disabled.push({
       provider: 'certificall',
-      variable: 'CERTIFICALL_AUTH_TOKEN (or CERTIFICALL_API_KEY + CERTIFICALL_API_SECRET, or CERTIFICALL_BASIC_USERNAME + CERTIFICALL_BASIC_PASSWORD)',
+      variable:
+        'CERTIFICALL_AUTH_TOKEN (or CERTIFICALL_API_KEY + CERTIFICALL_API_SECRET, or CERTIFICALL_BASIC_USERNAME + CERTIFICALL_BASIC_PASSWORD)',
     });
   }
 
