@@ -468,7 +468,7 @@ async function check(db) {
     records[sender] = new Map(rows.map((row) => [row.key, row.last_delivery_id]));
   }
   const { rows: accepted } = await db.query(
-    'select id, idempotency_key, raw_body from deliveries where status_code = 200 and not duplicate',
+    "select id, idempotency_key, convert_from(raw_body, 'UTF8') as raw_body from deliveries where status_code = 200 and not duplicate",
   );
   const { rows: logged } = await db.query(
     'select status_code, count(*)::int as n from deliveries group by status_code order by status_code',
