@@ -1,4 +1,5 @@
-import { Controller, Header, HttpCode, NotFoundException, Param, Post, Req, UseGuards } from '@nestjs/common';
+import { Controller, HttpCode, NotFoundException, Param, Post, Req, Res, UseGuards } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
 import {
   CertificallWebhookGuard,
   IllowWebhookGuard,
@@ -13,55 +14,59 @@ import { WebhooksService } from './webhooks.service.js';
 const OK = 'OK';
 
 export abstract class WebhooksControllerBase {
-  constructor(protected readonly webhooks: WebhooksService) {}
+  constructor(
+    protected readonly webhooks: WebhooksService,
+    protected readonly adapterHost: HttpAdapterHost,
+  ) {}
 
-  protected async receive(request: object, routeEvent?: string): Promise<string> {
+  protected async receive(request: object, response: object, routeEvent?: string): Promise<string> {
     const state = this.webhooks.stateOf(request);
     if (!state?.verified) throw new Error('nestjs-webhooks: route reached without a verified delivery');
     await this.webhooks.process(state, routeEvent);
+    // Only now: a static @Header would also stamp text/plain on the JSON error replies.
+    this.adapterHost.httpAdapter.setHeader(response, 'Content-Type', 'text/plain; charset=utf-8');
     return OK;
   }
 
   @Post('oxskyt')
   @HttpCode(200)
-  @Header('Content-Type', 'text/plain; charset=utf-8')
   @UseGuards(OxskytWebhookGuard)
-  oxskyt(@Req() request: object): Promise<string> {
-    return this.receive(request);
+  oxskyt(@Req() request: object, @Res({ passthrough: true }) response: object): Promise<string> {
+    return this.receive(request, response);
   }
 
   @Post('inkit')
   @HttpCode(200)
-  @Header('Content-Type', 'text/plain; charset=utf-8')
   @UseGuards(InkitWebhookGuard)
-  inkit(@Req() request: object): Promise<string> {
-    return this.receive(request);
+  inkit(@Req() request: object, @Res({ passthrough: true }) response: object): Promise<string> {
+    return this.receive(request, response);
   }
 
   @Post('ovcode')
   @HttpCode(200)
-  @Header('Content-Type', 'text/plain; charset=utf-8')
   @UseGuards(OvcodeWebhookGuard)
-  ovcode(@Req() request: object): Promise<string> {
-    return this.receive(request);
+  ovcode(@Req() request: object, @Res({ passthrough: true }) response: object): Promise<string> {
+    return this.receive(request, response);
   }
 
   @Post('certificall')
   @HttpCode(200)
-  @Header('Content-Type', 'text/plain; charset=utf-8')
   @UseGuards(CertificallWebhookGuard)
-  certificall(@Req() request: object): Promise<string> {
-    return this.receive(request);
+  certificall(@Req() request: object, @Res({ passthrough: true }) response: object): Promise<string> {
+    return this.receive(request, response);
   }
 
   /** illow sends no event type: one callback URL per event, so the name comes from the path. */
   @Post('illow/:event')
   @HttpCode(200)
-  @Header('Content-Type', 'text/plain; charset=utf-8')
   @UseGuards(IllowWebhookGuard)
-  illow(@Req() request: object, @Param('event') event: string): Promise<string> {
+  illow(
+    @Req() request: object,
+    @Res({ passthrough: true }) response: object,
+    @Param('event') event: string,
+  ): Promise<string> {
     if (!EVENT_TYPE_PATTERN.test(event)) throw new NotFoundException('Unknown illow event path');
-    return this.receive(request, event);
+    return this.receive(request, response, event);
   }
 }
 
@@ -69,11 +74,13 @@ export abstract class WebhooksControllerBase {
  * The prefix is only known when the module is defined, so the routed class is made then, as a
  * subclass carrying its own `@Controller(prefix)`, instead of rewriting a shared class's metadata.
  */
-export function webhooksControllerFor(prefix: string): new (webhooks: WebhooksService) => object {
+export function webhooksControllerFor(
+  prefix: string,
+): new (webhooks: WebhooksService, adapterHost: HttpAdapterHost) => object {
   @Controller(prefix)
   class WebhooksController extends WebhooksControllerBase {
-    constructor(webhooks: WebhooksService) {
-      super(webhooks);
+    constructor(webhooks: WebhooksService, adapterHost: HttpAdapterHost) {
+      super(webhooks, adapterHost);
     }
   }
   return WebhooksController;
