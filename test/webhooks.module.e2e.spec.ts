@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { Body, Controller, type INestApplication, Injectable, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, type INestApplication, Injectable, Module, Post, UseGuards } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { Test } from '@nestjs/testing';
@@ -13,7 +13,13 @@ import {
 } from 'nestjs-webhooks';
 import { signInkit, signOvcode } from 'nestjs-webhooks/testing';
 import request from 'supertest';
-import { createTestApp } from './support/app.js';
+import {
+  ADAPTERS,
+  createTestApp as createAppOn,
+  startApp,
+  type Adapter,
+  type TestAppOptions,
+} from './support/app.js';
 import { credentials, providerOptions } from './support/senders.js';
 
 let app: INestApplication | undefined;
@@ -43,12 +49,17 @@ class WildcardHandlers {
   }
 }
 
-describe('WebhooksModule', () => {
+describe.each(ADAPTERS)('WebhooksModule on %s', (adapter: Adapter) => {
+  const createTestApp = (options: TestAppOptions = {}) => createAppOn({ adapter, ...options });
+
   it('is configured with forRootAsync from @nestjs/config', async () => {
     const moduleRef = await Test.createTestingModule({
       imports: [
         EventEmitterModule.forRoot(),
-        ConfigModule.forRoot({ ignoreEnvFile: true, load: [() => ({ INKIT_WEBHOOK_SECRET: 'from-config' })] }),
+        ConfigModule.forRoot({
+          ignoreEnvFile: true,
+          load: [() => ({ INKIT_WEBHOOK_SECRET: 'from-config' })],
+        }),
         WebhooksModule.forRootAsync({
           imports: [ConfigModule],
           inject: [ConfigService],
@@ -58,8 +69,7 @@ describe('WebhooksModule', () => {
         }),
       ],
     }).compile();
-    app = moduleRef.createNestApplication({ logger: false });
-    await app.init();
+    app = await startApp(moduleRef, adapter);
     expect((await postInkit('/webhooks/inkit', inkitBody('a'), 'from-config')).status).toBe(200);
     expect((await postInkit('/webhooks/inkit', inkitBody('a'), credentials.inkit)).status).toBe(401);
   });
@@ -67,7 +77,10 @@ describe('WebhooksModule', () => {
   it('dispatches to wildcard handlers (inkit.* and **), all awaited before the reply', async () => {
     ({ app } = await createTestApp({ providers: [WildcardHandlers] }));
     expect((await postInkit('/webhooks/inkit', inkitBody('w1'), credentials.inkit)).status).toBe(200);
-    expect(app.get(WildcardHandlers).seen.sort()).toEqual(['**:inkit.DOCUMENT_CREATE_FINISHED', 'inkit.*:w1']);
+    expect(app.get(WildcardHandlers).seen.sort()).toEqual([
+      '**:inkit.DOCUMENT_CREATE_FINISHED',
+      'inkit.*:w1',
+    ]);
   });
 
   it('fails at startup when a wildcard handler meets an emitter without wildcards', async () => {
@@ -96,6 +109,23 @@ describe('WebhooksModule', () => {
     expect(controller.received).toEqual([JSON.parse(body)]);
   });
 
+  it("gives @Body() to a user's guarded route under the module's own prefix", async () => {
+    @Controller('webhooks')
+    class Beside {
+      readonly received: unknown[] = [];
+      @Post('custom-inkit')
+      @UseGuards(InkitWebhookGuard)
+      hook(@Body() body: unknown) {
+        this.received.push(body);
+        return 'done';
+      }
+    }
+    ({ app } = await createTestApp({ controllers: [Beside] }));
+    const body = inkitBody('beside');
+    expect((await postInkit('/webhooks/custom-inkit', body)).status).toBe(201);
+    expect(app.get(Beside).received).toEqual([JSON.parse(body)]);
+  });
+
   it('works the same when the app was created with rawBody: true', async () => {
     ({ app } = await createTestApp({ rawBody: true }));
     expect((await postInkit('/webhooks/inkit', inkitBody('rb'))).status).toBe(200);
@@ -109,7 +139,9 @@ describe('WebhooksModule', () => {
   });
 
   it('answers 404 on the route of a sender that is not configured', async () => {
-    ({ app } = await createTestApp({ imports: [WebhooksModule.forRoot({ providers: { inkit: { secret: 's' } } })] }));
+    ({ app } = await createTestApp({
+      imports: [WebhooksModule.forRoot({ providers: { inkit: { secret: 's' } } })],
+    }));
     const res = await request(app.getHttpServer()).post('/webhooks/ovcode').send({});
     expect(res.status).toBe(404);
   });
@@ -182,8 +214,77 @@ describe('WebhooksModule', () => {
       const moduleRef = await Test.createTestingModule({
         imports: [WebhooksModule.forRoot({ providers: { inkit: { secret: 's' } } })],
       }).compile();
-      app = moduleRef.createNestApplication({ logger: false });
-      await expect(app.init()).rejects.toThrow(/EventEmitterModule\.forRoot/);
+      await expect(startApp(moduleRef, adapter)).rejects.toThrow(/EventEmitterModule\.forRoot/);
     });
+  });
+
+  it("leaves the app's other routes to the app's own parsers", async () => {
+    @Controller('app')
+    class AppRoutes {
+      @Post('echo')
+      echo(@Body() body: unknown) {
+        return { body: body ?? null };
+      }
+    }
+    @Module({ imports: [EventEmitterModule.forRoot()], controllers: [AppRoutes] })
+    class Plain {}
+    const send = (target: INestApplication, type: string, payload: string) =>
+      request(target.getHttpServer()).post('/app/echo').set('Content-Type', type).send(payload);
+    const replies = async (target: INestApplication) => {
+      const out = [];
+      for (const [type, payload] of [
+        ['application/json', '{"a":1}'],
+        ['text/plain', 'hello'],
+        ['application/octet-stream', 'bytes'],
+        ['application/json', ''],
+      ]) {
+        const res = await send(target, type, payload);
+        out.push([type, res.status, res.body]);
+      }
+      return out;
+    };
+    const without = await startApp(await Test.createTestingModule({ imports: [Plain] }).compile(), adapter);
+    const expected = await replies(without);
+    await without.close();
+    ({ app } = await createTestApp({ controllers: [AppRoutes] }));
+    expect(await replies(app)).toEqual(expected);
+    expect(expected[0]).toEqual(['application/json', 201, { body: { a: 1 } }]);
+  });
+
+  it("applies the module's bodyLimit to its routes, above and below the framework's default", async () => {
+    const big = inkitBody('x'.repeat(1536 * 1024));
+    ({ app } = await createTestApp({ webhooks: { bodyLimit: 2 * 1024 * 1024 } }));
+    expect((await postInkit('/webhooks/inkit', big)).status).toBe(200);
+    await app.close();
+    const { app: small, recorder } = await createTestApp({ webhooks: { bodyLimit: 64 } });
+    app = small;
+    const res = await postInkit('/webhooks/inkit', inkitBody('y'.repeat(100)));
+    expect(res.status).toBe(413);
+    expect(res.body).toEqual({
+      statusCode: 413,
+      error: 'Payload Too Large',
+      message: 'Body exceeds the limit of 64 bytes',
+      reason: 'too-large',
+    });
+    expect(recorder.outcomes).toMatchObject([{ provider: 'inkit', outcome: 'rejected', status: 413 }]);
+    expect((await postInkit('/webhooks/inkit', inkitBody('z'))).status).toBe(200);
+  });
+
+  it("lets a user's guarded route take a delivery with no content type", async () => {
+    @Controller('my')
+    class Untyped {
+      @Post('inkit-hook')
+      @UseGuards(InkitWebhookGuard)
+      hook() {
+        return 'done';
+      }
+    }
+    ({ app } = await createTestApp({ controllers: [Untyped] }));
+    const body = inkitBody('untyped');
+    const res = await request(app.getHttpServer())
+      .post('/my/inkit-hook')
+      .set(signInkit(body, { secret: credentials.inkit }))
+      .send(Buffer.from(body));
+    expect(res.status).toBe(201);
   });
 });

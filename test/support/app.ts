@@ -1,6 +1,12 @@
-import { type INestApplication, Injectable, type ModuleMetadata } from '@nestjs/common';
+import {
+  type INestApplication,
+  Injectable,
+  type ModuleMetadata,
+  type NestApplicationOptions,
+} from '@nestjs/common';
 import { EventEmitterModule } from '@nestjs/event-emitter';
-import { Test } from '@nestjs/testing';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
+import { Test, type TestingModule } from '@nestjs/testing';
 import {
   OnWebhook,
   OnWebhookOutcome,
@@ -10,6 +16,13 @@ import {
   type WebhooksModuleOptions,
 } from 'nestjs-webhooks';
 import { providerOptions } from './senders.js';
+
+export type Adapter = 'express' | 'fastify';
+export const ADAPTERS: readonly Adapter[] = ['express', 'fastify'];
+
+/** The adapter a test app runs on unless told otherwise: `WEBHOOKS_ADAPTER=fastify` switches the default. */
+export const defaultAdapter = (): Adapter =>
+  process.env.WEBHOOKS_ADAPTER === 'fastify' ? 'fastify' : 'express';
 
 /** Records what handlers and outcome listeners saw; can be told to fail the next N calls. */
 @Injectable()
@@ -42,7 +55,27 @@ export class Recorder {
   }
 }
 
+/**
+ * Creates and initializes the app on the chosen adapter. Fastify only routes once it is ready,
+ * which `listen()` does in production and supertest does not.
+ */
+export async function startApp(
+  moduleRef: TestingModule,
+  adapter: Adapter = defaultAdapter(),
+  options: NestApplicationOptions = {},
+): Promise<INestApplication> {
+  const appOptions = { logger: false as const, ...options };
+  const app =
+    adapter === 'fastify'
+      ? moduleRef.createNestApplication(new FastifyAdapter(), appOptions)
+      : moduleRef.createNestApplication(appOptions);
+  await app.init();
+  if (adapter === 'fastify') await app.getHttpAdapter().getInstance().ready();
+  return app;
+}
+
 export interface TestAppOptions {
+  adapter?: Adapter;
   webhooks?: Partial<WebhooksModuleOptions>;
   imports?: ModuleMetadata['imports'];
   providers?: ModuleMetadata['providers'];
@@ -51,7 +84,9 @@ export interface TestAppOptions {
   wildcard?: boolean;
 }
 
-export async function createTestApp(options: TestAppOptions = {}): Promise<{ app: INestApplication; recorder: Recorder }> {
+export async function createTestApp(
+  options: TestAppOptions = {},
+): Promise<{ app: INestApplication; recorder: Recorder }> {
   const moduleRef = await Test.createTestingModule({
     imports: [
       EventEmitterModule.forRoot({ wildcard: options.wildcard ?? true }),
@@ -60,7 +95,6 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<{ app
     providers: [Recorder, ...(options.providers ?? [])],
     controllers: options.controllers ?? [],
   }).compile();
-  const app = moduleRef.createNestApplication({ rawBody: options.rawBody ?? false, logger: false });
-  await app.init();
+  const app = await startApp(moduleRef, options.adapter, { rawBody: options.rawBody ?? false });
   return { app, recorder: app.get(Recorder) };
 }

@@ -1,4 +1,11 @@
-import { type DynamicModule, Inject, Injectable, Module, type OnModuleInit, type Provider } from '@nestjs/common';
+import {
+  type DynamicModule,
+  Inject,
+  Injectable,
+  Module,
+  type OnModuleInit,
+  type Provider,
+} from '@nestjs/common';
 import { DiscoveryModule, HttpAdapterHost } from '@nestjs/core';
 import { DEFAULT_PREFIX } from './webhooks.constants.js';
 import { webhooksControllerFor } from './webhooks.controller.js';
@@ -18,7 +25,11 @@ import {
   WEBHOOKS_MODULE_OPTIONS,
 } from './webhooks.module-definition.js';
 import type { WebhooksModuleOptions } from './webhooks.options.js';
-import { expressRawBodyCapture, fastifyRawBodyCapture } from './webhooks.raw-body.js';
+import {
+  expressRawBodyCapture,
+  fastifyRawBodyCapture,
+  type RawBodyCaptureOptions,
+} from './webhooks.raw-body.js';
 import { WebhooksRegistry } from './webhooks.registry.js';
 import { WebhooksService } from './webhooks.service.js';
 import { WebhookIdempotencyStore } from './webhooks.storage.js';
@@ -28,12 +39,14 @@ export const WEBHOOKS_PREFIX = Symbol('WEBHOOKS_PREFIX');
 
 /**
  * Installs the raw-body capture as soon as the HTTP adapter exists, which is before Nest
- * registers its body parsers (in `NestFactory.create` and in testing modules alike), and fails
- * startup when the bytes cannot be had rather than answering "invalid signature" later.
+ * registers its body parsers and routes (in `NestFactory.create` and in testing modules alike),
+ * and fails startup when the bytes cannot be had rather than answering "invalid signature" later.
  */
 @Injectable()
 export class WebhooksRawBodyCapture implements OnModuleInit {
   private problem?: string;
+  /** What must wait until the app's own parsers are registered. */
+  private finish?: () => void;
 
   constructor(
     adapterHost: HttpAdapterHost,
@@ -41,20 +54,22 @@ export class WebhooksRawBodyCapture implements OnModuleInit {
     webhooks: WebhooksService,
     @Inject(WEBHOOKS_PREFIX) prefix: string,
   ) {
-    const options = {
+    const options: RawBodyCaptureOptions = {
       prefix,
       limit: registry.bodyLimit,
-      onTooLarge: (path: string) => {
-        const provider = registry.configured().find((id) => path.includes(`/${prefix}/${id}`));
-        if (!provider) return;
-        const state = webhooks.begin(provider, Buffer.alloc(0), {});
+      tooLarge: (path) => {
         const error = new WebhookPayloadTooLargeException(registry.bodyLimit);
-        void webhooks.report(state, 'rejected', {
-          outcome: 'rejected',
-          status: 413,
-          reason: 'too-large',
-          message: (error.getResponse() as { message: string }).message,
-        });
+        const where = path.toLowerCase();
+        const provider = registry.configured().find((id) => where.includes(`/${prefix.toLowerCase()}/${id}`));
+        if (provider) {
+          void webhooks.report(webhooks.begin(provider, EMPTY, {}), 'rejected', {
+            outcome: 'rejected',
+            status: error.getStatus(),
+            reason: error.reason,
+            message: (error.getResponse() as { message: string }).message,
+          });
+        }
+        return error;
       },
     };
     adapterHost.init$.subscribe(() => {
@@ -66,7 +81,15 @@ export class WebhooksRawBodyCapture implements OnModuleInit {
         instance.use(expressRawBodyCapture(options));
         this.problem = expressParserBeforeCapture(instance);
       } else if (type === 'fastify') {
-        instance.addHook('preParsing', fastifyRawBodyCapture(options));
+        const capture = fastifyRawBodyCapture(options);
+        instance.addHook('onRoute', capture.onRoute);
+        instance.addHook('preParsing', capture.preParsing);
+        // Added last, and only when the app has no catch-all of its own, which would already
+        // accept every type (and could not be added after ours).
+        this.finish = () => {
+          if (!instance.hasContentTypeParser('*'))
+            instance.addContentTypeParser('*', capture.parseOtherTypes);
+        };
       } else {
         this.problem = `the "${type}" HTTP adapter is not supported (use @nestjs/platform-express or @nestjs/platform-fastify)`;
       }
@@ -77,8 +100,11 @@ export class WebhooksRawBodyCapture implements OnModuleInit {
     if (this.problem) {
       throw new Error(`nestjs-webhooks cannot read raw request bodies: ${this.problem}`);
     }
+    this.finish?.();
   }
 }
+
+const EMPTY = Buffer.alloc(0);
 
 /** A body parser already on the Express app would consume the bytes before the capture sees them. */
 function expressParserBeforeCapture(app: { router?: { stack?: { name?: string }[] } }): string | undefined {
@@ -125,7 +151,13 @@ function withInternals(module: DynamicModule, rawPrefix = DEFAULT_PREFIX): Dynam
       storeProvider(),
       ...GUARDS,
     ],
-    exports: [...(module.exports ?? []), WebhooksRegistry, WebhooksService, WebhookIdempotencyStore, ...GUARDS],
+    exports: [
+      ...(module.exports ?? []),
+      WebhooksRegistry,
+      WebhooksService,
+      WebhookIdempotencyStore,
+      ...GUARDS,
+    ],
   };
 }
 

@@ -1,7 +1,7 @@
-import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
 import getRawBody from 'raw-body';
-import { RAW_BODY_PROPERTY } from './webhooks.constants.js';
+import { RAW_BODY_PROPERTY, WEBHOOK_PROVIDERS } from './webhooks.constants.js';
 
 /**
  * Verification needs the exact bytes, and Nest's body parsers throw them away unless the app
@@ -13,17 +13,25 @@ export interface RawBodyCaptureOptions {
   /** The module's route prefix; a path with this segment is captured. */
   readonly prefix: string;
   readonly limit: number;
-  /** Told about a body over the limit, which is answered 413 before any parsing. */
-  readonly onTooLarge: (path: string, headers: IncomingHttpHeaders) => void;
+  /**
+   * The error a body over the limit is answered with, through Nest's exception layer so it is
+   * the same JSON on both adapters; given the path so the module can report the delivery.
+   */
+  readonly tooLarge: (path: string) => Error;
 }
 
 const METHODS_WITH_BODY = new Set(['POST', 'PUT', 'PATCH']);
 const SIGNATURE_HEADERS = ['x-signature', 'inkit-signature', 'illow-signature'];
 const JSON_TYPE = /^application\/([\w.+-]*\+)?json\b/i;
 
-export function needsRawBody(method: string | undefined, url: string | undefined, headers: IncomingHttpHeaders, segment: string): boolean {
+export function needsRawBody(
+  method: string | undefined,
+  url: string | undefined,
+  headers: IncomingHttpHeaders,
+  segment: string,
+): boolean {
   if (!method || !METHODS_WITH_BODY.has(method)) return false;
-  if (url && pathOf(url).includes(segment)) return true;
+  if (url && onModuleRoute(url, segment)) return true;
   for (const name of SIGNATURE_HEADERS) if (headers[name] !== undefined) return true;
   const authorization = headers.authorization;
   return typeof authorization === 'string' && /^hmac-sha256\s/i.test(authorization);
@@ -34,88 +42,134 @@ const pathOf = (url: string) => {
   return (query === -1 ? url : url.slice(0, query)) + '/';
 };
 
-function readBody(stream: Readable, headers: IncomingHttpHeaders, limit: number): Promise<Buffer> {
-  const length = headers['content-length'];
-  return getRawBody(stream, { limit, length: headers['transfer-encoding'] ? undefined : length });
+/** Express routes match case-insensitively by default (Fastify can be told to), so this does too. */
+const onModuleRoute = (url: string, segment: string) => pathOf(url).toLowerCase().includes(segment);
+
+const segmentOf = (options: RawBodyCaptureOptions) => `/${options.prefix.toLowerCase()}/`;
+
+/** One of the module's own routes (`<prefix>/<sender>`), which read the bytes and never `req.body`. */
+function isSenderRoute(url: string, segment: string): boolean {
+  const path = pathOf(url).toLowerCase();
+  const start = path.indexOf(segment);
+  if (start === -1) return false;
+  const rest = path.slice(start + segment.length);
+  const sender = rest.slice(0, rest.indexOf('/'));
+  return (WEBHOOK_PROVIDERS as readonly string[]).includes(sender);
 }
 
 const isTooLarge = (error: unknown) => (error as { type?: string })?.type === 'entity.too.large';
 
-function sendJson(res: ServerResponse, status: number, body: object): void {
-  if (res.headersSent) return;
-  res.statusCode = status;
-  res.setHeader('Content-Type', 'application/json; charset=utf-8');
-  res.end(JSON.stringify(body));
+/**
+ * The whole body, or the module's 413. Other read failures (aborted, length mismatch) stay the
+ * http-errors raw-body throws, which Nest answers 400 on both adapters.
+ */
+async function readBody(
+  stream: Readable,
+  headers: IncomingHttpHeaders,
+  length: string | undefined,
+  path: string,
+  options: RawBodyCaptureOptions,
+): Promise<Buffer> {
+  try {
+    return await getRawBody(stream, {
+      limit: options.limit,
+      length: headers['transfer-encoding'] ? undefined : length,
+    });
+  } catch (error) {
+    if (!isTooLarge(error)) throw error;
+    // Drained rather than left pending, so a keep-alive connection can carry the reply.
+    stream.resume();
+    throw options.tooLarge(path);
+  }
 }
 
 /** Express: a plain middleware registered on the app before Nest registers its parsers. */
 export function expressRawBodyCapture(options: RawBodyCaptureOptions) {
-  const segment = `/${options.prefix}/`;
+  const segment = segmentOf(options);
   return function webhooksRawBody(
     req: IncomingMessage & Record<string, unknown>,
-    res: ServerResponse,
+    _res: unknown,
     next: (error?: unknown) => void,
   ): void {
-    if (!needsRawBody(req.method, req.originalUrl as string ?? req.url, req.headers, segment)) return next();
-    readBody(req, req.headers, options.limit).then(
-      (body) => {
-        req[RAW_BODY_PROPERTY] = body;
-        // The stream is consumed, so the app's parsers skip it: parse JSON here for users' own routes.
-        if (JSON_TYPE.test(req.headers['content-type'] ?? '')) {
-          try {
-            req.body = JSON.parse(body.toString('utf8'));
-          } catch {
-            req.body = undefined;
-          }
+    const url = (req.originalUrl as string | undefined) ?? req.url ?? '';
+    if (!needsRawBody(req.method, url, req.headers, segment)) return next();
+    readBody(req, req.headers, req.headers['content-length'], url, options).then((body) => {
+      req[RAW_BODY_PROPERTY] = body;
+      // The stream is consumed, so the app's parsers skip it: parse JSON here for users' own routes
+      // (the module's parse the bytes themselves, and a second parse is a measurable share of a request).
+      if (JSON_TYPE.test(req.headers['content-type'] ?? '') && !isSenderRoute(url, segment)) {
+        try {
+          req.body = JSON.parse(body.toString('utf8'));
+        } catch {
+          req.body = undefined;
         }
-        next();
-      },
-      (error: unknown) => {
-        if (isTooLarge(error)) {
-          options.onTooLarge(req.url ?? '', req.headers);
-          sendJson(res, 413, {
-            statusCode: 413,
-            error: 'Payload Too Large',
-            message: `Body exceeds the limit of ${options.limit} bytes`,
-            reason: 'too-large',
-          });
-          req.resume();
-          return;
-        }
-        sendJson(res, 400, { statusCode: 400, error: 'Bad Request', message: 'The request body could not be read' });
-      },
-    );
+      }
+      next();
+    }, next);
   };
 }
 
+interface FastifyRequestLike {
+  readonly raw: IncomingMessage;
+  readonly headers: IncomingHttpHeaders;
+  readonly url: string;
+  readonly method: string;
+  readonly is404?: boolean;
+  [RAW_BODY_PROPERTY]?: Buffer;
+}
+
+type ParserDone = (error: Error | null, body?: unknown) => void;
+
+/** What Fastify answers for a content type no parser accepts; Nest maps it to its 415 by this shape. */
+const unsupportedMediaType = () =>
+  Object.assign(new Error('Unsupported Media Type'), {
+    name: 'FastifyError',
+    code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE',
+    statusCode: 415,
+  });
+
+/** An in-memory stream of bytes already read, cheaper than `Readable.from` (no async iterator). */
+function replay(body: Buffer, encodedLength: number): Readable {
+  const stream = new Readable({ read() {} });
+  if (body.length > 0) stream.push(body);
+  stream.push(null);
+  // Fastify checks Content-Length against this, so a decoding hook before ours stays consistent.
+  return Object.assign(stream, { receivedEncodedLength: encodedLength });
+}
+
 /**
- * Fastify: a preParsing hook reads the payload once, keeps the bytes, and hands the parsers a
- * fresh stream of the same bytes, so `@Body()` still works on users' routes.
+ * Fastify: three pieces, because Fastify picks a parser by content type alone (415 for one it
+ * does not know, or for a body without one) and applies its own bodyLimit (1 MiB by default).
  */
 export function fastifyRawBodyCapture(options: RawBodyCaptureOptions) {
-  const segment = `/${options.prefix}/`;
-  return async function webhooksRawBody(
-    request: { raw: IncomingMessage; headers: IncomingHttpHeaders; url: string; method: string } & Record<string, unknown>,
-    _reply: unknown,
-    payload: Readable,
-  ): Promise<Readable> {
-    if (!needsRawBody(request.method, request.url, request.headers, segment)) return payload;
-    let body: Buffer;
-    try {
-      body = await readBody(payload, request.headers, options.limit);
-    } catch (error) {
-      if (isTooLarge(error)) {
-        options.onTooLarge(request.url, request.headers);
-        throw Object.assign(new Error(`Body exceeds the limit of ${options.limit} bytes`), {
-          statusCode: 413,
-          code: 'FST_ERR_CTP_BODY_TOO_LARGE',
-        });
-      }
-      throw error;
-    }
-    request[RAW_BODY_PROPERTY] = body;
-    const replay = Readable.from(body.length > 0 ? [body] : []);
-    (replay as Readable & { receivedEncodedLength: number }).receivedEncodedLength = body.length;
-    return replay;
+  const segment = segmentOf(options);
+  return {
+    /** The module's routes take the module's limit, so Fastify's cannot answer first, unreported. */
+    onRoute(route: { url: string; bodyLimit?: number }): void {
+      if (onModuleRoute(route.url, segment)) route.bodyLimit = options.limit;
+    },
+
+    /** Reads the payload once, keeps the bytes, and hands the parsers a replay so `@Body()` still works. */
+    async preParsing(request: FastifyRequestLike, _reply: unknown, payload: Readable): Promise<Readable> {
+      if (!needsRawBody(request.method, request.url, request.headers, segment)) return payload;
+      // Content-Length describes the raw stream only, not one a decoding hook put before ours.
+      const length = payload === request.raw ? request.headers['content-length'] : undefined;
+      const body = await readBody(payload, request.headers, length, request.url, options);
+      request[RAW_BODY_PROPERTY] = body;
+      const encoded = (payload as Readable & { receivedEncodedLength?: number }).receivedEncodedLength;
+      return replay(body, encoded ?? body.length);
+    },
+
+    /**
+     * The catch-all parser, for content types the app has no parser for (or none at all): a
+     * captured request gets its bytes as the body, so a delivery is never refused for its type;
+     * any other request is answered as Fastify would answer it without this parser.
+     */
+    parseOtherTypes(request: FastifyRequestLike, _payload: Readable, done: ParserDone): void {
+      const body = request[RAW_BODY_PROPERTY];
+      if (Buffer.isBuffer(body)) done(null, body);
+      else if (request.is404) done(null, undefined);
+      else done(unsupportedMediaType());
+    },
   };
 }

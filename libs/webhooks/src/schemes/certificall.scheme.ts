@@ -107,13 +107,17 @@ function hmacCheck(
   option: string,
   value: CertificallHmacCredential | readonly CertificallHmacCredential[],
 ): MethodCheck {
-  const entries = items(option, value).flatMap(({ item, option: at }) => {
-    const apiKey = new TokenSet(`${at}.apiKey`, headerTokenList(`${at}.apiKey`, item?.apiKey));
-    return credentialList(`${at}.apiSecret`, item?.apiSecret).map((secret) => ({
-      apiKey,
-      digest: hmacSha256(secret),
-    }));
-  });
+  // The key travels in clear (it is also the X-Api-Key header): an identifier, not a secret, so a
+  // plain lookup selects its secrets; those are then all tried in constant time.
+  const digestersByKey = new Map<string, Digester[]>();
+  for (const { item, option: at } of items(option, value)) {
+    const [apiKey] = headerTokenList(`${at}.apiKey`, item?.apiKey);
+    const digesters = digestersByKey.get(apiKey) ?? [];
+    for (const secret of credentialList(`${at}.apiSecret`, item?.apiSecret))
+      digesters.push(hmacSha256(secret));
+    digestersByKey.set(apiKey, digesters);
+  }
+  const none: Digester[] = [];
   return (credentials, headers, body) => {
     // Split on the last ':' since a key may contain one and neither signature encoding can.
     const colon = credentials.lastIndexOf(':');
@@ -130,11 +134,7 @@ function hmacCheck(
     if (sentKey !== apiKey) {
       return rejected('mismatch', `${API_KEY} does not match the key in ${AUTHORIZATION}`);
     }
-    // The key travels in clear, so selecting secrets by it reveals nothing; the secrets still are
-    // all tried in constant time.
-    const digesters: Digester[] = entries
-      .filter((entry) => entry.apiKey.matches(apiKey))
-      .map((entry) => entry.digest);
+    const digesters = digestersByKey.get(apiKey) ?? none;
     return matchBody(body, (message) => anyDigestEquals(digesters, message, signature), {
       // The vendor's example signs JSON.stringify(requestBody), not the bytes it sends.
       jsonFallback: true,

@@ -1,0 +1,485 @@
+// `npm run bench [-- --quick | --duration N | --warmup N | --soak N | --connections N | --profile]`
+//
+// Builds nothing itself (the npm script builds the library first) and measures, in one run:
+// HTTP throughput and latency of (a) a plain Nest route with ValidationPipe, (b) the module's
+// webhook route, (c) a bare node:http floor, per adapter and sender; verification alone against
+// raw node:crypto and peer libraries; RSS over a sustained run. Then it checks the targets.
+import autocannon from 'autocannon';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { createCredentials, Deliveries, PATHS, providerOptions, SENDERS } from './deliveries.mjs';
+import { selfTimeByArea, topSelfTime } from './profile.mjs';
+
+const { values: flags } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    duration: { type: 'string' },
+    warmup: { type: 'string' },
+    soak: { type: 'string' },
+    connections: { type: 'string', default: '10' },
+    profile: { type: 'boolean', default: false },
+    // For focused runs (profiling one route): comma-separated; targets are checked for what ran.
+    senders: { type: 'string' },
+    adapters: { type: 'string' },
+  },
+});
+const seconds = (value, fallback) => (value === undefined ? fallback : Number(value));
+const DURATION = seconds(flags.duration, flags.quick ? 2 : 10);
+const WARMUP = seconds(flags.warmup, flags.quick ? 1 : 3);
+const SOAK = seconds(flags.soak, flags.quick ? 5 : 20);
+const CONNECTIONS = Number(flags.connections);
+const ADAPTERS = flags.adapters?.split(',') ?? ['express', 'fastify'];
+const RUN_SENDERS = flags.senders?.split(',') ?? SENDERS;
+const HMAC_SENDERS = ['inkit', 'certificall'];
+/** Deliveries cycled by (a) and (c), which do not de-duplicate. */
+const CYCLED = 512;
+/** Large enough that the store never evicts during a throughput run: every key stays a new one. */
+const NO_EVICTION = { maxEntries: 2_000_000 };
+const ROUNDS = flags.quick ? 2 : 5;
+
+/** Requests each server answered, by label, to turn its CPU profile into µs per request. */
+const served = new Map();
+const here = (path) => fileURLToPath(new URL(path, import.meta.url));
+const PROFILE_DIR = here('./profiles');
+
+// 2 cores: the server under test on one, this process (the load generator) on the other.
+const PINNED = availableParallelism() >= 2 && commandExists('taskset');
+const SERVER_CPU = '0';
+const GENERATOR_CPU = '1';
+const ALL_CPUS = `0-${availableParallelism() - 1}`;
+
+function commandExists(command) {
+  try {
+    execFileSync(command, ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function spawnOn(cpu, args, options) {
+  return PINNED
+    ? spawn('taskset', ['-c', cpu, process.execPath, ...args], options)
+    : spawn(process.execPath, args, options);
+}
+
+/** All threads of this process; signing workers started later inherit it. */
+function pinSelf(cpus) {
+  if (PINNED) execFileSync('taskset', ['-a', '-p', '-c', cpus, String(process.pid)], { stdio: 'ignore' });
+}
+
+const credentials = createCredentials();
+const providers = providerOptions(credentials);
+const deliveries = new Deliveries(credentials);
+
+// ---------------------------------------------------------------- servers and load
+
+function request(child, message) {
+  return new Promise((resolve) => {
+    child.once('message', (reply) => resolve(reply.stats));
+    child.send(message);
+  });
+}
+
+async function startServer(kind, adapter, label, idempotency) {
+  const profiling = flags.profile
+    ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`, `--cpu-prof-name=${label}.cpuprofile`]
+    : [];
+  const child = spawnOn(SERVER_CPU, ['--expose-gc', ...profiling, here('./server.mjs'), kind, adapter], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    env: { ...process.env, BENCH_CONFIG: JSON.stringify({ providers, idempotency }) },
+  });
+  const port = await new Promise((resolve, reject) => {
+    child.once('message', (message) => resolve(message.port));
+    child.once('exit', (code) => reject(new Error(`${label}: server exited (${code}) before listening`)));
+  });
+  return {
+    port,
+    stats: (message = 'stats') => request(child, message),
+    stop: () =>
+      new Promise((resolve) => {
+        child.once('exit', resolve);
+        child.send('exit');
+      }),
+  };
+}
+
+/** Each request takes the next delivery of `deliveries`, shared by all connections. */
+function load(port, sender, source, duration, cursor) {
+  return autocannon({
+    url: `http://127.0.0.1:${port}`,
+    connections: CONNECTIONS,
+    duration,
+    requests: [
+      {
+        method: 'POST',
+        path: PATHS[sender],
+        setupRequest(req) {
+          const [body, headers] = source.at(cursor.next++);
+          req.body = body;
+          req.headers = { 'content-type': 'application/json', ...headers };
+          return req;
+        },
+      },
+    ],
+  });
+}
+
+const cpuShare = (before, after, ms) => (after.user + after.system - before.user - before.system) / 1000 / ms;
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+/**
+ * Runs servers side by side: all started and warmed up, then measured in interleaved rounds
+ * (a, b, c, a, b, c, ...) with the median of the rounds kept, so load from other processes on
+ * this machine touches each alike instead of skewing the ratios. `deliveries(warmRps)` may
+ * depend on what the warm-up of the servers before it reached.
+ */
+async function sideBySide(
+  adapter,
+  sender,
+  specs,
+  { duration = DURATION, warmup = WARMUP, rounds = ROUNDS, heap = false } = {},
+) {
+  const runs = [];
+  try {
+    for (const spec of specs) {
+      const label = `${adapter}-${sender}-${spec.kind}`;
+      runs.push({ ...spec, label, server: await startServer(spec.kind, adapter, label, spec.idempotency) });
+    }
+    pinSelf(GENERATOR_CPU);
+    let warmRps = 0;
+    for (const run of runs) {
+      run.cursor = { next: 0 };
+      pinSelf(ALL_CPUS);
+      run.source = await run.deliveries(warmRps);
+      pinSelf(GENERATOR_CPU);
+      const warm = await load(run.server.port, sender, run.source, warmup, run.cursor);
+      warmRps = Math.max(warmRps, warm.requests.total / warmup);
+      run.ok = warm['2xx'];
+      run.failed = warm.non2xx + warm.errors + warm.timeouts;
+      run.rounds = [];
+    }
+    for (let round = 0; round < rounds; round++) {
+      for (const run of runs) {
+        // A soak reads live memory (after a collection), which throughput rounds must not pay for.
+        const before = await run.server.stats(heap ? 'heap' : 'stats');
+        run.rssStart ??= before.rss;
+        run.heapStart ??= before.heapUsed;
+        const own = process.cpuUsage();
+        const started = performance.now();
+        const result = await load(run.server.port, sender, run.source, duration / rounds, run.cursor);
+        const elapsed = performance.now() - started;
+        const after = await run.server.stats(heap ? 'heap' : 'stats');
+        run.ok += result['2xx'];
+        run.failed += result.non2xx + result.errors + result.timeouts;
+        run.rounds.push({
+          rps: result.requests.total / (elapsed / 1000),
+          p50: result.latency.p50,
+          p99: result.latency.p99,
+          serverCpu: cpuShare(before.cpu, after.cpu, elapsed),
+          generatorCpu: cpuShare(own, process.cpuUsage(), elapsed),
+          handled: after.handled,
+          rss: after.rss,
+          heapUsed: after.heapUsed,
+        });
+      }
+    }
+  } finally {
+    await Promise.all(runs.map((run) => run.server.stop()));
+    pinSelf(ALL_CPUS);
+  }
+  return Object.fromEntries(
+    runs.map((run) => {
+      if (run.failed > 0) console.warn(`  ! ${run.label}: ${run.failed} requests failed or answered non-2xx`);
+      served.set(run.label, run.rounds.at(-1).handled);
+      const pick = (key) => median(run.rounds.map((r) => r[key]));
+      const last = run.rounds.at(-1);
+      return [
+        run.key,
+        {
+          rps: pick('rps'),
+          p50: pick('p50'),
+          p99: pick('p99'),
+          serverCpu: pick('serverCpu'),
+          generatorCpu: pick('generatorCpu'),
+          ok: run.ok,
+          failed: run.failed,
+          handled: last.handled,
+          rssBefore: run.rssStart,
+          rssAfter: last.rss,
+          heapBefore: run.heapStart,
+          heapAfter: last.heapUsed,
+        },
+      ];
+    }),
+  );
+}
+
+/**
+ * New deliveries for a run at up to `rps`; a warm-up rate is well below the steady one (the JIT is
+ * still at work), hence the margin. Only illow's are signed ahead, the others as they are sent.
+ */
+const uniqueFor = (sender, rps, duration) =>
+  deliveries.unique(sender, Math.ceil(Math.max(rps, 2000) * (WARMUP + duration) * 3));
+
+// ---------------------------------------------------------------- verification alone
+
+function verification() {
+  const rounds = flags.quick ? 3 : 7;
+  const roundMs = flags.quick ? 100 : 300;
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const child = spawnOn(SERVER_CPU, [here('./verify.mjs')], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, BENCH_CONFIG: JSON.stringify({ providers, credentials, rounds, roundMs }) },
+    });
+    child.stdout.on('data', (chunk) => (out += chunk));
+    child.once('exit', (code) =>
+      code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`verify.mjs exited ${code}`)),
+    );
+  });
+}
+
+// ---------------------------------------------------------------- printing
+
+function table(headers, rows) {
+  const cells = [headers, ...rows].map((row) => row.map(String));
+  const widths = headers.map((_, i) => Math.max(...cells.map((row) => row[i].length)));
+  const line = (row) =>
+    row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ');
+  console.log(
+    [line(cells[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.slice(1).map(line)].join('\n'),
+  );
+}
+
+const int = (n) => Math.round(n).toLocaleString('en-US');
+const pct = (n) => `${(n * 100).toFixed(1)}%`;
+const ms = (n) => n.toFixed(2);
+const mib = (bytes) => (bytes / 1024 / 1024).toFixed(1);
+const micros = (rps) => (1e6 / rps).toFixed(1);
+
+const loadAverage = () =>
+  loadavg()
+    .map((n) => n.toFixed(2))
+    .join(' ');
+
+function machine() {
+  const cpuinfo = readFileSync('/proc/cpuinfo', 'utf8');
+  const model = cpuinfo.match(/^model name\s*:\s*(.*)$/m)?.[1] ?? 'unknown';
+  return `${availableParallelism()} CPUs (${model}), node ${process.version}, ${PINNED ? 'server pinned to CPU 0, generator to CPU 1' : 'not pinned'}`;
+}
+
+// ---------------------------------------------------------------- the run
+
+async function main() {
+  console.log(`nestjs-webhooks bench — ${new Date().toISOString()}`);
+  console.log(`machine: ${machine()}`);
+  console.log(
+    `settings: ${CONNECTIONS} connections; per server ${WARMUP}s warm-up, then ${DURATION}s measured in ${ROUNDS} interleaved rounds; soak ${SOAK}s${flags.profile ? '; CPU profiles' : ''}`,
+  );
+  console.log(`load average before: ${loadAverage()}\n`);
+  if (flags.profile) {
+    rmSync(PROFILE_DIR, { recursive: true, force: true });
+    mkdirSync(PROFILE_DIR, { recursive: true });
+  }
+
+  console.log('verification alone ...');
+  const verify = await verification();
+
+  const http = {};
+  for (const sender of RUN_SENDERS) {
+    const cycled = await deliveries.cycled(sender, CYCLED);
+    for (const adapter of ADAPTERS) {
+      console.log(`http ${adapter} ${sender}: (a) baseline, (b) webhook route, (c) floor ...`);
+      http[`${adapter}/${sender}`] = await sideBySide(adapter, sender, [
+        { key: 'a', kind: 'baseline', deliveries: () => cycled },
+        // Sized on the baseline's warm-up: the webhook route does all of its work and more.
+        {
+          key: 'b',
+          kind: 'module',
+          idempotency: NO_EVICTION,
+          deliveries: (rps) => uniqueFor(sender, rps, DURATION),
+        },
+        { key: 'c', kind: 'floor', deliveries: () => cycled },
+      ]);
+    }
+  }
+
+  // The default store (bounded at 10,000 entries), filled during the warm-up: growth after it is a leak.
+  const soak = {};
+  for (const adapter of RUN_SENDERS.includes('inkit') && SOAK > 0 ? ADAPTERS : []) {
+    console.log(`soak ${adapter} inkit ${SOAK}s ...`);
+    const rps = http[`${adapter}/inkit`].b.rps;
+    // Long enough to fill the store: until then its growth is by design, not a leak.
+    const warmup = Math.max(WARMUP, 5, Math.ceil(20_000 / rps));
+    const { b } = await sideBySide(
+      adapter,
+      'inkit',
+      [{ key: 'b', kind: 'module', deliveries: () => uniqueFor('inkit', rps, SOAK + warmup) }],
+      { duration: SOAK, warmup, rounds: 1, heap: true },
+    );
+    soak[adapter] = b;
+  }
+
+  report({ verify, http, soak });
+  console.log(
+    `\nload average after: ${loadAverage()} (other processes on this machine skew the figures; see "cpu srv")`,
+  );
+}
+
+function report({ verify, http, soak }) {
+  console.log('\n## Verification alone (ops/s, median of interleaved rounds; same body per sender)\n');
+  table(
+    [
+      'sender',
+      'ours',
+      'raw node:crypto',
+      'ours/raw',
+      '@octokit/webhooks-methods',
+      'standardwebhooks',
+      'ours/best peer',
+    ],
+    SENDERS.map((sender) => {
+      const v = verify[sender];
+      const peers = [v.octokit, v.standardwebhooks].filter(Boolean);
+      return [
+        sender,
+        int(v.ours),
+        int(v.raw),
+        pct(v.ours / v.raw),
+        v.octokit ? int(v.octokit) : '-',
+        v.standardwebhooks ? int(v.standardwebhooks) : '-',
+        peers.length ? `${(v.ours / Math.max(...peers)).toFixed(2)}x` : '-',
+      ];
+    }),
+  );
+
+  console.log(
+    '\n## HTTP (requests/s, latency p50/p99 in ms; (a) Nest + ValidationPipe, (b) webhook route, (c) node:http floor)\n',
+  );
+  table(
+    [
+      'route',
+      '(a) rps',
+      '(a) p50/p99',
+      '(b) rps',
+      '(b) p50/p99',
+      'b/a',
+      '(c) rps',
+      '(c) p50/p99',
+      'b/c',
+      'new',
+      'cpu srv/gen',
+    ],
+    Object.entries(http).map(([route, { a, b, c }]) => [
+      route.replace('/', ' '),
+      int(a.rps),
+      `${ms(a.p50)}/${ms(a.p99)}`,
+      int(b.rps),
+      `${ms(b.p50)}/${ms(b.p99)}`,
+      pct(b.rps / a.rps),
+      int(c.rps),
+      `${ms(c.p50)}/${ms(c.p99)}`,
+      pct(b.rps / c.rps),
+      pct(Math.min(1, b.handled / b.ok)),
+      `${pct(b.serverCpu)}/${pct(b.generatorCpu)}`,
+    ]),
+  );
+  console.log('new: deliveries the handler received / 2xx answers of (b) (100% = no duplicate was measured)');
+  console.log('cpu srv/gen: CPU time of the (b) server / of the load generator, per second of its rounds');
+
+  if (Object.keys(soak).length > 0) {
+    console.log(
+      `\n## Memory (RSS of the webhook server, inkit, ${SOAK}s after a warm-up that fills the store)\n`,
+    );
+    table(
+      [
+        'adapter',
+        'rps',
+        'RSS after warm-up (MiB)',
+        'RSS after soak (MiB)',
+        'growth',
+        'live JS heap before/after (MiB)',
+      ],
+      Object.entries(soak).map(([adapter, s]) => [
+        adapter,
+        int(s.rps),
+        mib(s.rssBefore),
+        mib(s.rssAfter),
+        pct(s.rssAfter / s.rssBefore - 1),
+        `${mib(s.heapBefore)}/${mib(s.heapAfter)}`,
+      ]),
+    );
+  }
+
+  const targets = [];
+  const check = (name, pass, detail) => targets.push([pass ? 'PASS' : 'MISS', name, detail]);
+  const rsaMicros = 1e6 / verify.illow.raw;
+  for (const [route, { a, b, c }] of Object.entries(http)) {
+    const [adapter, sender] = route.split('/');
+    if (adapter === 'express') {
+      check(`Express ${sender}: (b) >= 95% of (a)`, b.rps >= 0.95 * a.rps, pct(b.rps / a.rps));
+    } else if (sender === 'illow') {
+      const budget = 1e6 / a.rps + 1.1 * rsaMicros;
+      check(
+        'Fastify illow: cost(b) <= cost(a) + 1.1 x RSA verify',
+        1e6 / b.rps <= budget,
+        `${micros(b.rps)} µs vs ${micros(a.rps)} + 1.1 x ${rsaMicros.toFixed(1)} = ${budget.toFixed(1)} µs`,
+      );
+    } else {
+      check(`Fastify ${sender}: (b) >= 85% of (a)`, b.rps >= 0.85 * a.rps, pct(b.rps / a.rps));
+      if (sender === 'inkit')
+        check('Fastify inkit: (b) >= 55% of floor (c)', b.rps >= 0.55 * c.rps, pct(b.rps / c.rps));
+    }
+  }
+  for (const sender of SENDERS) {
+    const v = verify[sender];
+    check(`verify ${sender}: within 10% of raw node:crypto`, v.ours >= 0.9 * v.raw, pct(v.ours / v.raw));
+  }
+  for (const sender of HMAC_SENDERS) {
+    const v = verify[sender];
+    const best = Math.max(v.octokit, v.standardwebhooks);
+    check(
+      `verify ${sender}: ahead of peers (same HMAC work)`,
+      v.ours > best,
+      `${(v.ours / best).toFixed(2)}x best peer`,
+    );
+  }
+  for (const [adapter, s] of Object.entries(soak)) {
+    check(
+      `RSS ${adapter}: growth < 10% over ${SOAK}s`,
+      s.rssAfter < 1.1 * s.rssBefore,
+      pct(s.rssAfter / s.rssBefore - 1),
+    );
+  }
+  console.log('\n## Targets\n');
+  table(['', 'target', 'measured'], targets);
+  const misses = targets.filter(([verdict]) => verdict === 'MISS').length;
+  console.log(`\n${targets.length - misses} PASS, ${misses} MISS`);
+
+  if (flags.profile) printProfiles();
+}
+
+/** Per request, so servers of different speeds compare: CPU µs of busy time, by area and by function. */
+function printProfiles() {
+  console.log(`\n## CPU profiles (${PROFILE_DIR}), in CPU µs per request (startup and warm-up included)`);
+  for (const file of readdirSync(PROFILE_DIR)
+    .filter((name) => name.endsWith('.cpuprofile'))
+    .sort()) {
+    const path = `${PROFILE_DIR}/${file}`;
+    const requests = served.get(file.replace('.cpuprofile', '')) ?? 1;
+    const { busyMicros, gcShare, top } = topSelfTime(path, 15);
+    const perRequest = (share) => ((share * busyMicros) / requests).toFixed(1);
+    console.log(
+      `\n${file}: ${perRequest(1)} µs busy per request over ${int(requests)} requests, GC ${pct(gcShare)}`,
+    );
+    const areas = selfTimeByArea(path).slice(0, 10);
+    console.log(`  by area: ${areas.map(({ area, share }) => `${area} ${perRequest(share)}`).join(', ')}`);
+    for (const { fn, share } of top) console.log(`  ${perRequest(share).padStart(6)}  ${fn}`);
+  }
+}
+
+await main();
