@@ -1,39 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
+import { connectOrSkip, REDIS_URL, runPrefix } from '../../../test/reliability/redis.js';
 import { RedisIdempotencyStore, type RedisEvalClient } from './webhooks.redis-storage.js';
 
-const REDIS_URL = process.env.REDIS_URL_TEST ?? 'redis://127.0.0.1:6379';
-
-// One failed connection attempt, not ioredis's endless reconnects, decides whether Redis is there.
-async function connect(): Promise<Redis | undefined> {
-  const client = new Redis(REDIS_URL, { lazyConnect: true, retryStrategy: () => null, connectTimeout: 2000 });
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-    await client.ping();
-    return client;
-  } catch (error) {
-    client.disconnect();
-    if (process.env.CI === 'true') {
-      throw new Error(`Redis is required in CI and is unreachable at ${REDIS_URL}: ${String(error)}`, {
-        cause: error,
-      });
-    }
-    return undefined;
-  }
-}
-
-const admin = await connect();
-if (!admin) {
-  console.warn(
-    `SKIPPED RedisIdempotencyStore tests: no Redis at ${REDIS_URL} (set REDIS_URL_TEST, or start redis-server)`,
-  );
-}
+const admin = await connectOrSkip('RedisIdempotencyStore');
 const describeRedis = admin ? describe : describe.skip;
 
 // Keys of earlier runs live for their TTL: a prefix per run keeps them out of this one.
-const prefix = `test:webhooks:idem:${randomUUID()}:`;
+const prefix = runPrefix('webhooks-idem');
 const clients: Redis[] = [];
 
 function store(): RedisIdempotencyStore {
