@@ -1,4 +1,4 @@
-// Top self-time functions of a V8 .cpuprofile (as written by `node --cpu-prof`).
+// Top self-time functions of a V8 .cpuprofile (as the bench's servers write them, or `node --cpu-prof`).
 // `node bench/profile.mjs <file.cpuprofile> [top]`, or imported by run.mjs for --profile.
 import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
@@ -27,20 +27,21 @@ function selfTime(file, keyOf) {
     const key = keyOf(byId.get(id).callFrame);
     times.set(key, (times.get(key) ?? 0) + micros);
   });
-  return { times, total };
+  return { times, total, requests: profile.requests ?? 1 };
 }
 
 const IDLE = '(idle) (native)';
 
 /** Shares are of busy time (everything but idle), so a server waiting for its turn does not dilute them. */
 export function topSelfTime(file, top = 15) {
-  const { times, total } = selfTime(
+  const { times, total, requests } = selfTime(
     file,
     ({ functionName, url, lineNumber }) =>
       `${functionName || '(anonymous)'} ${place(url)}${url ? `:${lineNumber + 1}` : ''}`,
   );
   const busy = total - (times.get(IDLE) ?? 0);
   return {
+    requests,
     busyMicros: busy,
     busyShare: busy / total,
     gcShare: (times.get('(garbage collector) (native)') ?? 0) / busy,

@@ -31,7 +31,7 @@ const DURATION = seconds(flags.duration, flags.quick ? 2 : 10);
 const WARMUP = seconds(flags.warmup, flags.quick ? 1 : 3);
 const SOAK = seconds(flags.soak, flags.quick ? 5 : 20);
 const CONNECTIONS = Number(flags.connections);
-const ADAPTERS = flags.adapters?.split(',') ?? ['express', 'fastify'];
+const ADAPTERS = flags.adapters?.split(',').filter(Boolean) ?? ['express', 'fastify'];
 const RUN_SENDERS = flags.senders?.split(',') ?? SENDERS;
 const HMAC_SENDERS = ['inkit', 'certificall'];
 /** Deliveries cycled by (a) and (c), which do not de-duplicate. */
@@ -40,8 +40,6 @@ const CYCLED = 512;
 const NO_EVICTION = { maxEntries: 2_000_000 };
 const ROUNDS = flags.quick ? 2 : 5;
 
-/** Requests each server answered, by label, to turn its CPU profile into µs per request. */
-const served = new Map();
 const here = (path) => fileURLToPath(new URL(path, import.meta.url));
 const PROFILE_DIR = here('./profiles');
 
@@ -85,12 +83,10 @@ function request(child, message) {
 }
 
 async function startServer(kind, adapter, label, idempotency) {
-  const profiling = flags.profile
-    ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`, `--cpu-prof-name=${label}.cpuprofile`]
-    : [];
-  const child = spawnOn(SERVER_CPU, ['--expose-gc', ...profiling, here('./server.mjs'), kind, adapter], {
+  const profileFile = flags.profile ? `${PROFILE_DIR}/${label}.cpuprofile` : undefined;
+  const child = spawnOn(SERVER_CPU, ['--expose-gc', here('./server.mjs'), kind, adapter], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    env: { ...process.env, BENCH_CONFIG: JSON.stringify({ providers, idempotency }) },
+    env: { ...process.env, BENCH_CONFIG: JSON.stringify({ providers, idempotency, profileFile }) },
   });
   const port = await new Promise((resolve, reject) => {
     child.once('message', (message) => resolve(message.port));
@@ -162,6 +158,7 @@ async function sideBySide(
       run.failed = warm.non2xx + warm.errors + warm.timeouts;
       run.rounds = [];
     }
+    if (flags.profile) await Promise.all(runs.map((run) => run.server.stats('profile-start')));
     for (let round = 0; round < rounds; round++) {
       for (const run of runs) {
         // A soak reads live memory (after a collection), which throughput rounds must not pay for.
@@ -194,7 +191,6 @@ async function sideBySide(
   return Object.fromEntries(
     runs.map((run) => {
       if (run.failed > 0) console.warn(`  ! ${run.label}: ${run.failed} requests failed or answered non-2xx`);
-      served.set(run.label, run.rounds.at(-1).handled);
       const pick = (key) => median(run.rounds.map((r) => r[key]));
       const last = run.rounds.at(-1);
       return [
@@ -465,13 +461,12 @@ function report({ verify, http, soak }) {
 
 /** Per request, so servers of different speeds compare: CPU µs of busy time, by area and by function. */
 function printProfiles() {
-  console.log(`\n## CPU profiles (${PROFILE_DIR}), in CPU µs per request (startup and warm-up included)`);
+  console.log(`\n## CPU profiles (${PROFILE_DIR}), in CPU µs per request (measured rounds only)`);
   for (const file of readdirSync(PROFILE_DIR)
     .filter((name) => name.endsWith('.cpuprofile'))
     .sort()) {
     const path = `${PROFILE_DIR}/${file}`;
-    const requests = served.get(file.replace('.cpuprofile', '')) ?? 1;
-    const { busyMicros, gcShare, top } = topSelfTime(path, 15);
+    const { busyMicros, gcShare, top, requests } = topSelfTime(path, 15);
     const perRequest = (share) => ((share * busyMicros) / requests).toFixed(1);
     console.log(
       `\n${file}: ${perRequest(1)} µs busy per request over ${int(requests)} requests, GC ${pct(gcShare)}`,

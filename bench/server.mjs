@@ -2,7 +2,9 @@
 // loop. `node bench/server.mjs <baseline|module|floor> <express|fastify>`; configuration comes
 // from BENCH_CONFIG; it reports its port, then answers "stats" and "exit" messages.
 import 'reflect-metadata';
+import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { Session } from 'node:inspector/promises';
 import { Controller, Header, HttpCode, Injectable, Module, Post, Body, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { EventEmitterModule } from '@nestjs/event-emitter';
@@ -139,15 +141,31 @@ const server =
     ? await startFloor()
     : await startNest(kind === 'module' ? webhooksModule() : baselineModule());
 
+/** Started after the warm-up (--profile), so startup and the JIT's first passes stay out of it. */
+let profiler;
+let handledBeforeProfile = 0;
+
 process.on('message', async (message) => {
-  if (message === 'stats' || message === 'heap') {
+  if (message === 'profile-start') {
+    profiler = new Session();
+    profiler.connect();
+    await profiler.post('Profiler.enable');
+    await profiler.post('Profiler.start');
+    handledBeforeProfile = handled;
+    process.send({ stats: { handled } });
+  } else if (message === 'stats' || message === 'heap') {
     // "heap" reads live data only: collected first (the server runs with --expose-gc).
     if (message === 'heap') globalThis.gc?.();
     const { rss, heapUsed } = process.memoryUsage();
     process.send({ stats: { handled, rss, heapUsed, cpu: process.cpuUsage() } });
   } else if (message === 'exit') {
     server.close();
-    // Exits even with keep-alive sockets left open; --cpu-prof writes its profile on exit.
+    if (profiler) {
+      const { profile } = await profiler.post('Profiler.stop');
+      profile.requests = handled - handledBeforeProfile;
+      writeFileSync(config.profileFile, JSON.stringify(profile));
+    }
+    // Exits even with keep-alive sockets left open.
     process.exit(0);
   }
 });

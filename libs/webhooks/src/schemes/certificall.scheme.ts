@@ -1,12 +1,11 @@
 import {
-  anyDigestEquals,
+  bodyMatcher,
   credentialList,
   decodeBase64,
   decodeHex,
   decodeUtf8,
   headerTokenList,
   hmacSha256,
-  matchBody,
   neverThrows,
   toBytes,
   TokenSet,
@@ -17,6 +16,7 @@ import { WebhookConfigurationError } from './scheme.errors.js';
 import {
   accepted,
   rejected,
+  type Rejected,
   type Credential,
   type HeaderBag,
   type SignedHeaders,
@@ -65,12 +65,14 @@ function items<T>(option: string, value: T | readonly T[]): { item: T; option: s
   return list.map((item, index) => ({ item, option: `${option}[${index}]` }));
 }
 
+/** Results are the same every time: made once, so answering costs no allocation. */
+const result = <T extends VerifyResult>(value: T): T => Object.freeze(value);
+
 function bearerCheck(option: string, value: Credential): MethodCheck {
   const tokens = new TokenSet(option, headerTokenList(option, value));
-  return (token) =>
-    tokens.matches(token)
-      ? accepted({ method: 'bearer' })
-      : rejected('mismatch', 'bearer token does not match');
+  const ok = result(accepted({ method: 'bearer' }));
+  const mismatch = result(rejected('mismatch', 'bearer token does not match'));
+  return (token) => (tokens.matches(token) ? ok : mismatch);
 }
 
 // Compared as one "username:password" string: usernames may not hold ':' (RFC 7617), so this is
@@ -85,15 +87,14 @@ function basicCheck(
     return credentialList(`${at}.password`, item?.password).map((password) => `${username}:${password}`);
   });
   const known = new TokenSet(option, pairs);
+  const ok = result(accepted({ method: 'basic' }));
+  const malformed = result(rejected('malformed', 'Basic credentials must be base64 of "username:password"'));
+  const mismatch = result(rejected('mismatch', 'username or password does not match'));
   return (encoded) => {
     const decoded = decodeBase64(encoded);
     const text = decoded && decodeUtf8(decoded);
-    if (text === undefined || !text.includes(':')) {
-      return rejected('malformed', 'Basic credentials must be base64 of "username:password"');
-    }
-    return known.matches(text)
-      ? accepted({ method: 'basic' })
-      : rejected('mismatch', 'username or password does not match');
+    if (text === undefined || !text.includes(':')) return malformed;
+    return known.matches(text) ? ok : mismatch;
   };
 }
 
@@ -118,28 +119,23 @@ function hmacCheck(
     digestersByKey.set(apiKey, digesters);
   }
   const none: Digester[] = [];
+  const readKey = requiredHeader(API_KEY);
+  // The vendor's example signs JSON.stringify(requestBody), not the bytes it sends.
+  const match = bodyMatcher({ jsonFallback: true, method: 'hmac' });
+  const malformed = result(
+    rejected('malformed', 'HMAC-SHA256 credentials must be <apiKey>:<64 hex or 44 base64 signature>'),
+  );
+  const otherKey = result(rejected('mismatch', `${API_KEY} does not match the key in ${AUTHORIZATION}`));
   return (credentials, headers, body) => {
     // Split on the last ':' since a key may contain one and neither signature encoding can.
     const colon = credentials.lastIndexOf(':');
-    const apiKey = credentials.slice(0, colon);
     const signature = colon > 0 ? decodeSignature(credentials.slice(colon + 1)) : undefined;
-    if (signature === undefined) {
-      return rejected(
-        'malformed',
-        'HMAC-SHA256 credentials must be <apiKey>:<64 hex or 44 base64 signature>',
-      );
-    }
-    const sentKey = requiredHeader(headers, API_KEY);
+    if (signature === undefined) return malformed;
+    const sentKey = readKey(headers);
     if (typeof sentKey !== 'string') return sentKey;
-    if (sentKey !== apiKey) {
-      return rejected('mismatch', `${API_KEY} does not match the key in ${AUTHORIZATION}`);
-    }
-    const digesters = digestersByKey.get(apiKey) ?? none;
-    return matchBody(body, (message) => anyDigestEquals(digesters, message, signature), {
-      // The vendor's example signs JSON.stringify(requestBody), not the bytes it sends.
-      jsonFallback: true,
-      method: 'hmac',
-    });
+    const apiKey = credentials.slice(0, colon);
+    if (sentKey !== apiKey) return otherKey;
+    return match(digestersByKey.get(apiKey) ?? none, body, signature);
   };
 }
 
@@ -156,17 +152,25 @@ export function createCertificallVerifier(
   if (hmac !== undefined) checks.set('hmac', hmacCheck(`${optionPath}.hmac`, hmac));
   if (basic !== undefined) checks.set('basic', basicCheck(`${optionPath}.basic`, basic));
 
+  // Keyed by the scheme as sent, lower-cased; an unconfigured one answers its own rejection.
+  const bySchemeName = new Map<string, MethodCheck | Rejected>();
+  for (const [name, { method, label }] of SCHEMES) {
+    bySchemeName.set(
+      name,
+      checks.get(method) ?? result(rejected('unsupported', `${label} authentication is not configured here`)),
+    );
+  }
+  const read = requiredHeader(AUTHORIZATION);
+  const noScheme = result(rejected('malformed', `${AUTHORIZATION} must be "<scheme> <credentials>"`));
+  const unknownScheme = result(rejected('unsupported', `unsupported ${AUTHORIZATION} scheme`));
+
   return neverThrows((body, headers) => {
-    const value = requiredHeader(headers, AUTHORIZATION);
+    const value = read(headers);
     if (typeof value !== 'string') return value;
     const space = value.search(/\s/);
-    if (space < 0) return rejected('malformed', `${AUTHORIZATION} must be "<scheme> <credentials>"`);
-    const scheme = SCHEMES.get(value.slice(0, space).toLowerCase());
-    if (scheme === undefined) return rejected('unsupported', `unsupported ${AUTHORIZATION} scheme`);
-    const check = checks.get(scheme.method);
-    if (check === undefined) {
-      return rejected('unsupported', `${scheme.label} authentication is not configured here`);
-    }
+    if (space < 0) return noScheme;
+    const check = bySchemeName.get(value.slice(0, space).toLowerCase()) ?? unknownScheme;
+    if (typeof check !== 'function') return check;
     return check(value.slice(space).trimStart(), headers, body);
   });
 }

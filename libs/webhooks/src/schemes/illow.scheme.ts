@@ -2,7 +2,7 @@ import crypto, { createPublicKey, generateKeyPairSync, type KeyObject } from 'no
 import { credentialList, decodeBase64, neverThrows, toBytes } from './credentials.js';
 import { requiredHeader } from './headers.js';
 import { WebhookConfigurationError } from './scheme.errors.js';
-import { accepted, rejected, type Credential, type SignedHeaders, type Verifier } from './scheme.types.js';
+import { ACCEPTED, rejected, type Credential, type SignedHeaders, type Verifier } from './scheme.types.js';
 
 export interface IllowCredentials {
   /** PEM SPKI or PKCS#1, or base64 DER of either; one string may hold several PEM blocks. */
@@ -79,8 +79,9 @@ function loadKeys(option: string, value: Credential | undefined): IllowKey[] {
 
 export function createIllowVerifier(credentials: IllowCredentials, optionPath = 'illow'): Verifier {
   const keys = loadKeys(`${optionPath}.publicKey`, credentials?.publicKey);
+  const read = requiredHeader(HEADER);
   return neverThrows((body, headers) => {
-    const value = requiredHeader(headers, HEADER);
+    const value = read(headers);
     if (typeof value !== 'string') return value;
     const signature = decodeBase64(value);
     const candidates = keys.filter((key) => key.bytes === signature?.length);
@@ -94,7 +95,7 @@ export function createIllowVerifier(credentials: IllowCredentials, optionPath = 
     } catch {
       return rejected('unavailable', SHA1_REFUSED);
     }
-    return verified ? accepted() : rejected('mismatch', 'signature does not match');
+    return verified ? ACCEPTED : rejected('mismatch', 'signature does not match');
   });
 }
 

@@ -50,6 +50,16 @@ describe('Inkit scheme', () => {
     expect(result).toMatchObject({ reason });
   });
 
+  it('refuses a signature with one character that is not a hex digit, wherever it is', () => {
+    // Buffer.from(hex) silently stops at a bad digit; decoding must not accept what is left.
+    for (let at = 0; at < VECTOR.length; at++) {
+      for (const bad of ['g', 'G', 'z', ' ', '-', '+', 'é', '０']) {
+        const value = VECTOR.slice(0, at) + bad + VECTOR.slice(at + 1);
+        expect(verify(BODY, inkit(value))).toMatchObject({ ok: false, reason: 'malformed' });
+      }
+    }
+  });
+
   it('has no JSON fallback: Inkit signs the bytes it sends', () => {
     expect(verify(Buffer.from('{ "a": 1 }'), inkit(VECTOR))).toMatchObject({ ok: false, reason: 'mismatch' });
   });

@@ -1,6 +1,6 @@
 import { headerTokenList, neverThrows, TokenSet } from './credentials.js';
 import { requiredHeader } from './headers.js';
-import { accepted, rejected, type Credential, type SignedHeaders, type Verifier } from './scheme.types.js';
+import { ACCEPTED, rejected, type Credential, type SignedHeaders, type Verifier } from './scheme.types.js';
 
 export interface OvcodeCredentials {
   apiSecret: Credential;
@@ -12,10 +12,12 @@ const HEADER = 'x-api-secret';
 export function createOvcodeVerifier(credentials: OvcodeCredentials, optionPath = 'ovcode'): Verifier {
   const option = `${optionPath}.apiSecret`;
   const tokens = new TokenSet(option, headerTokenList(option, credentials?.apiSecret));
+  const read = requiredHeader(HEADER);
+  const mismatch = Object.freeze(rejected('mismatch', `${HEADER} does not match`));
   return neverThrows((_body, headers) => {
-    const value = requiredHeader(headers, HEADER);
+    const value = read(headers);
     if (typeof value !== 'string') return value;
-    return tokens.matches(value) ? accepted() : rejected('mismatch', `${HEADER} does not match`);
+    return tokens.matches(value) ? ACCEPTED : mismatch;
   });
 }
 

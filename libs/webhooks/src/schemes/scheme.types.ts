@@ -45,6 +45,9 @@ export type Verifier = (body: Uint8Array, headers: HeaderBag) => VerifyResult;
 export type SignedHeaders = Record<string, string>;
 
 export const accepted = (extra: Omit<Accepted, 'ok'> = {}): Accepted => ({ ok: true, ...extra });
+
+/** The plain acceptance, shared: results are read-only, and a verifier should not allocate to say yes. */
+export const ACCEPTED: Accepted = Object.freeze({ ok: true });
 export const rejected = (reason: RejectionReason, message: string): Rejected => ({
   ok: false,
   reason,
