@@ -1,5 +1,17 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { Body, Controller, type INestApplication, Injectable, Module, Post, UseGuards } from '@nestjs/common';
+import {
+  Body,
+  type CallHandler,
+  Controller,
+  type ExecutionContext,
+  type INestApplication,
+  Injectable,
+  Module,
+  type NestInterceptor,
+  Post,
+  UseGuards,
+} from '@nestjs/common';
+import { APP_INTERCEPTOR } from '@nestjs/core';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { Test } from '@nestjs/testing';
@@ -167,6 +179,43 @@ describe.each(ADAPTERS)('WebhooksModule on %s', (adapter: Adapter) => {
     expect(recorder.events[0]).toMatchObject({
       name: 'ovcode.AUTHENTICATION_SUCCEEDED',
       payload: { reference: 'F-95ad51b6', status_code: 'S', token_id: 7 },
+    });
+  });
+
+  it('reads an OVCODE callback sent as empty JSON, as the sender may label it', async () => {
+    // Fastify's JSON parser refuses an empty application/json body with 400 on any route that parses.
+    const { app: created, recorder } = await createTestApp();
+    app = created;
+    const res = await request(app.getHttpServer())
+      .post('/webhooks/ovcode')
+      .set('Content-Type', 'application/json')
+      .set(signOvcode('', { apiSecret: credentials.ovcode }))
+      .set({ reference: 'F-empty-json', status_code: 'S', token_id: '8', timestamp: '2024-05-31 09:04:53.0' })
+      .send('');
+    expect(res.status).toBe(200);
+    expect(recorder.events[0]).toMatchObject({ payload: { reference: 'F-empty-json' } });
+  });
+
+  it('shows interceptors and handlers the request headers as sent', async () => {
+    const seen: Record<string, unknown>[] = [];
+    @Injectable()
+    class HeaderSpy implements NestInterceptor {
+      intercept(context: ExecutionContext, next: CallHandler) {
+        const { headers } = context.switchToHttp().getRequest();
+        seen.push({ type: headers['content-type'], length: headers['content-length'] });
+        return next.handle();
+      }
+    }
+    const { app: created, recorder } = await createTestApp({
+      providers: [{ provide: APP_INTERCEPTOR, useClass: HeaderSpy }],
+    });
+    app = created;
+    const body = inkitBody('headers-as-sent');
+    expect((await postInkit('/webhooks/inkit', body)).status).toBe(200);
+    expect(seen).toEqual([{ type: 'application/json', length: String(Buffer.byteLength(body)) }]);
+    expect(recorder.events[0]?.headers).toMatchObject({
+      'content-type': 'application/json',
+      'content-length': String(Buffer.byteLength(body)),
     });
   });
 

@@ -21,7 +21,8 @@ export abstract class WebhookGuard implements CanActivate {
     protected readonly webhooks: WebhooksService,
   ) {}
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
+  // Synchronous when the delivery verifies: Nest awaits only a guard's promise, not its boolean.
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     const request = context.switchToHttp().getRequest();
     const sender = this.registry.get(this.provider);
     if (!sender) throw this.notConfigured(request);
@@ -30,8 +31,9 @@ export abstract class WebhookGuard implements CanActivate {
     (request as Record<symbol, WebhookRequestState>)[WEBHOOK_REQUEST_STATE] = state;
     const result = sender.verify(state.rawBody, state.headers);
     if (!result.ok) {
-      await this.webhooks.rejectVerification(state, result);
-      throw new WebhookVerificationException(result);
+      return this.webhooks.rejectVerification(state, result).then(() => {
+        throw new WebhookVerificationException(result);
+      });
     }
     state.verified = true;
     return true;

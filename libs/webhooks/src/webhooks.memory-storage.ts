@@ -7,8 +7,8 @@ interface Entry {
 }
 
 /**
- * The default store: one process, bounded, with a TTL. Map keeps insertion order, and each
- * write re-inserts, so the first key is always the least recently written one to evict.
+ * The default store: one process, bounded, with a TTL. Map keeps insertion order, so the first
+ * key is always the one claimed longest ago, the one to evict.
  * Atomic by construction: the whole claim runs synchronously on one thread.
  */
 export class MemoryIdempotencyStore implements WebhookIdempotencyStore {
@@ -24,16 +24,23 @@ export class MemoryIdempotencyStore implements WebhookIdempotencyStore {
   }
 
   async claim(key: string, owner: string, leaseMs: number): Promise<WebhookClaim> {
-    const entry = this.live(key);
+    const now = this.now();
+    const entry = this.live(key, now);
     if (entry) return entry.state === 'processed' ? 'processed' : 'in-flight';
-    this.write(key, { state: 'leased', owner, expiresAt: this.now() + leaseMs });
+    this.insert(key, { state: 'leased', owner, expiresAt: now + leaseMs });
     return 'claimed';
   }
 
   async complete(key: string, owner: string, ttlMs: number): Promise<void> {
-    const entry = this.live(key);
-    if (entry && entry.owner !== owner) return;
-    this.write(key, { state: 'processed', owner, expiresAt: this.now() + ttlMs });
+    const now = this.now();
+    const entry = this.live(key, now);
+    if (entry === undefined) {
+      this.insert(key, { state: 'processed', owner, expiresAt: now + ttlMs });
+    } else if (entry.owner === owner) {
+      // In place: the entry keeps its place in the eviction order, set when it was claimed.
+      entry.state = 'processed';
+      entry.expiresAt = now + ttlMs;
+    }
   }
 
   async release(key: string, owner: string): Promise<void> {
@@ -41,17 +48,17 @@ export class MemoryIdempotencyStore implements WebhookIdempotencyStore {
     if (entry?.state === 'leased' && entry.owner === owner) this.entries.delete(key);
   }
 
-  private live(key: string): Entry | undefined {
+  private live(key: string, now: number): Entry | undefined {
     const entry = this.entries.get(key);
-    if (entry && entry.expiresAt <= this.now()) {
+    if (entry && entry.expiresAt <= now) {
       this.entries.delete(key);
       return undefined;
     }
     return entry;
   }
 
-  private write(key: string, entry: Entry): void {
-    this.entries.delete(key);
+  /** For a key known to be absent (live() just said so): no delete needed before the set. */
+  private insert(key: string, entry: Entry): void {
     this.entries.set(key, entry);
     if (this.entries.size <= this.maxEntries) return;
     // Evict a slice, not one key: each walk from the front of a Map first steps over the slots its

@@ -84,6 +84,7 @@ export class WebhooksRawBodyCapture implements OnModuleInit {
         const capture = fastifyRawBodyCapture(options);
         instance.addHook('onRoute', capture.onRoute);
         instance.addHook('preParsing', capture.preParsing);
+        instance.addHook('preValidation', capture.preValidation);
         // Added last, and only when the app has no catch-all of its own, which would already
         // accept every type (and could not be added after ours).
         this.finish = () => {

@@ -111,12 +111,22 @@ export function expressRawBodyCapture(options: RawBodyCaptureOptions) {
 
 interface FastifyRequestLike {
   readonly raw: IncomingMessage;
-  readonly headers: IncomingHttpHeaders;
+  /** Fastify's getter merges `additionalHeaders` over the raw ones; its setter sets those. */
+  headers: IncomingHttpHeaders;
+  additionalHeaders?: IncomingHttpHeaders;
   readonly url: string;
   readonly method: string;
   readonly is404?: boolean;
   [RAW_BODY_PROPERTY]?: Buffer;
+  [HIDDEN_BODY]?: { readonly own: IncomingHttpHeaders | undefined };
 }
+
+const HIDDEN_BODY = Symbol('nestjs-webhooks.hiddenBody');
+const NO_BODY: IncomingHttpHeaders = Object.freeze({
+  'content-type': undefined,
+  'content-length': undefined,
+  'transfer-encoding': undefined,
+});
 
 type ParserDone = (error: Error | null, body?: unknown) => void;
 
@@ -149,15 +159,35 @@ export function fastifyRawBodyCapture(options: RawBodyCaptureOptions) {
       if (onModuleRoute(route.url, segment)) route.bodyLimit = options.limit;
     },
 
-    /** Reads the payload once, keeps the bytes, and hands the parsers a replay so `@Body()` still works. */
+    /**
+     * Reads the payload once and keeps the bytes. A user's route gets a replay for its parsers, so
+     * `@Body()` still works; the module's own routes never read `request.body`, so Fastify is told
+     * there is no body to parse (no second read, no JSON parse) until `preValidation` puts it back.
+     */
     async preParsing(request: FastifyRequestLike, _reply: unknown, payload: Readable): Promise<Readable> {
       if (!needsRawBody(request.method, request.url, request.headers, segment)) return payload;
       // Content-Length describes the raw stream only, not one a decoding hook put before ours.
       const length = payload === request.raw ? request.headers['content-length'] : undefined;
       const body = await readBody(payload, request.headers, length, request.url, options);
       request[RAW_BODY_PROPERTY] = body;
+      if (isSenderRoute(request.url, segment)) {
+        const own = request.additionalHeaders;
+        request[HIDDEN_BODY] = { own };
+        request.headers = own ? { ...own, ...NO_BODY } : NO_BODY;
+        return payload;
+      }
       const encoded = (payload as Readable & { receivedEncodedLength?: number }).receivedEncodedLength;
       return replay(body, encoded ?? body.length);
+    },
+
+    /** After parsing (skipped for the module's routes), before any user hook or handler reads headers. */
+    preValidation(request: FastifyRequestLike, _reply: unknown, done: () => void): void {
+      const hidden = request[HIDDEN_BODY];
+      if (hidden !== undefined) {
+        request.headers = hidden.own as IncomingHttpHeaders;
+        request[HIDDEN_BODY] = undefined;
+      }
+      done();
     },
 
     /**

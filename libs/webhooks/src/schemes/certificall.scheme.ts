@@ -6,6 +6,7 @@ import {
   decodeUtf8,
   headerTokenList,
   hmacSha256,
+  hmacSha256Of,
   neverThrows,
   toBytes,
   TokenSet,
@@ -184,7 +185,7 @@ export function signCertificall(body: string | Uint8Array, credentials: Certific
       return { [AUTHORIZATION]: `Basic ${pair.toString('base64')}` };
     }
     case 'hmac': {
-      const signature = hmacSha256(credentials.apiSecret)(toBytes(body)).toString(
+      const signature = hmacSha256Of(credentials.apiSecret, toBytes(body)).toString(
         credentials.encoding ?? 'hex',
       );
       return {

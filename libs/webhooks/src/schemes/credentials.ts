@@ -99,6 +99,10 @@ export const toBytes = (body: string | Uint8Array): Buffer =>
 /** Computes the expected signature bytes of a message under one prepared credential. */
 export type Digester = (message: Uint8Array) => Buffer;
 
+/** One HMAC-SHA256 under a secret used once (a signer): no key object worth preparing. */
+export const hmacSha256Of = (secret: string, message: Uint8Array): Buffer =>
+  createHmac('sha256', secret).update(message).digest();
+
 export const hmacSha256 = (secret: string): Digester => {
   // Prepared once: a string key would be re-encoded on every call.
   const key: KeyObject = createSecretKey(secret, 'utf8');

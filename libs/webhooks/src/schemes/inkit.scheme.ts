@@ -1,4 +1,4 @@
-import { credentialList, hexDigestVerifier, hmacSha256, toBytes } from './credentials.js';
+import { credentialList, hexDigestVerifier, hmacSha256, hmacSha256Of, toBytes } from './credentials.js';
 import type { Credential, SignedHeaders, Verifier } from './scheme.types.js';
 
 export interface InkitCredentials {
@@ -14,5 +14,5 @@ export function createInkitVerifier(credentials: InkitCredentials, optionPath = 
 }
 
 export function signInkit(body: string | Uint8Array, credentials: { secret: string }): SignedHeaders {
-  return { [HEADER]: hmacSha256(credentials.secret)(toBytes(body)).toString('hex') };
+  return { [HEADER]: hmacSha256Of(credentials.secret, toBytes(body)).toString('hex') };
 }
