@@ -23,64 +23,56 @@ export interface RawBodyCaptureOptions {
 const METHODS_WITH_BODY = new Set(['POST', 'PUT', 'PATCH']);
 const SIGNATURE_HEADERS = ['x-signature', 'inkit-signature', 'illow-signature'];
 const JSON_TYPE = /^application\/([\w.+-]*\+)?json\b/i;
+const SENDER_SEGMENTS: ReadonlySet<string> = new Set(WEBHOOK_PROVIDERS);
 
-export function needsRawBody(
-  method: string | undefined,
-  url: string | undefined,
-  headers: IncomingHttpHeaders,
-  segment: string,
-): boolean {
+/** One of the module's sender routes (which read the bytes, never `req.body`), elsewhere under its prefix, or neither. */
+type Route = 'sender' | 'module' | 'other';
+
+/** Express routes match case-insensitively by default (Fastify can be told to), so this does too. */
+function routeOf(url: string, segment: string): Route {
+  const query = url.indexOf('?');
+  const path = `${query === -1 ? url : url.slice(0, query)}/`.toLowerCase();
+  const start = path.indexOf(segment);
+  if (start === -1) return 'other';
+  const from = start + segment.length;
+  return SENDER_SEGMENTS.has(path.slice(from, path.indexOf('/', from))) ? 'sender' : 'module';
+}
+
+function needsRawBody(method: string | undefined, route: Route, headers: IncomingHttpHeaders): boolean {
   if (!method || !METHODS_WITH_BODY.has(method)) return false;
-  if (url && onModuleRoute(url, segment)) return true;
+  if (route !== 'other') return true;
   for (const name of SIGNATURE_HEADERS) if (headers[name] !== undefined) return true;
   const authorization = headers.authorization;
   return typeof authorization === 'string' && /^hmac-sha256\s/i.test(authorization);
 }
 
-const pathOf = (url: string) => {
-  const query = url.indexOf('?');
-  return (query === -1 ? url : url.slice(0, query)) + '/';
-};
-
-/** Express routes match case-insensitively by default (Fastify can be told to), so this does too. */
-const onModuleRoute = (url: string, segment: string) => pathOf(url).toLowerCase().includes(segment);
-
 const segmentOf = (options: RawBodyCaptureOptions) => `/${options.prefix.toLowerCase()}/`;
-
-/** One of the module's own routes (`<prefix>/<sender>`), which read the bytes and never `req.body`. */
-function isSenderRoute(url: string, segment: string): boolean {
-  const path = pathOf(url).toLowerCase();
-  const start = path.indexOf(segment);
-  if (start === -1) return false;
-  const rest = path.slice(start + segment.length);
-  const sender = rest.slice(0, rest.indexOf('/'));
-  return (WEBHOOK_PROVIDERS as readonly string[]).includes(sender);
-}
 
 const isTooLarge = (error: unknown) => (error as { type?: string })?.type === 'entity.too.large';
 
 /**
  * The whole body, or the module's 413. Other read failures (aborted, length mismatch) stay the
- * http-errors raw-body throws, which Nest answers 400 on both adapters.
+ * http-errors raw-body gives, which Nest answers 400 on both adapters.
  */
-async function readBody(
+function readBody(
   stream: Readable,
   headers: IncomingHttpHeaders,
   length: string | undefined,
   path: string,
   options: RawBodyCaptureOptions,
-): Promise<Buffer> {
-  try {
-    return await getRawBody(stream, {
-      limit: options.limit,
-      length: headers['transfer-encoding'] ? undefined : length,
-    });
-  } catch (error) {
-    if (!isTooLarge(error)) throw error;
-    // Drained rather than left pending, so a keep-alive connection can carry the reply.
-    stream.resume();
-    throw options.tooLarge(path);
-  }
+  done: (error: unknown, body?: Buffer) => void,
+): void {
+  const limits = { limit: options.limit, length: headers['transfer-encoding'] ? undefined : length };
+  // Its promise form: the callback form binds an AsyncResource per call, which costs more.
+  getRawBody(stream, limits).then(
+    (body) => done(null, body),
+    (error: unknown) => {
+      if (!isTooLarge(error)) return done(error);
+      // Drained rather than left pending, so a keep-alive connection can carry the reply.
+      stream.resume();
+      done(options.tooLarge(path));
+    },
+  );
 }
 
 /** Express: a plain middleware registered on the app before Nest registers its parsers. */
@@ -92,20 +84,22 @@ export function expressRawBodyCapture(options: RawBodyCaptureOptions) {
     next: (error?: unknown) => void,
   ): void {
     const url = (req.originalUrl as string | undefined) ?? req.url ?? '';
-    if (!needsRawBody(req.method, url, req.headers, segment)) return next();
-    readBody(req, req.headers, req.headers['content-length'], url, options).then((body) => {
+    const route = routeOf(url, segment);
+    if (!needsRawBody(req.method, route, req.headers)) return next();
+    readBody(req, req.headers, req.headers['content-length'], url, options, (error, body) => {
+      if (error) return next(error);
       req[RAW_BODY_PROPERTY] = body;
       // The stream is consumed, so the app's parsers skip it: parse JSON here for users' own routes
       // (the module's parse the bytes themselves, and a second parse is a measurable share of a request).
-      if (JSON_TYPE.test(req.headers['content-type'] ?? '') && !isSenderRoute(url, segment)) {
+      if (route !== 'sender' && JSON_TYPE.test(req.headers['content-type'] ?? '')) {
         try {
-          req.body = JSON.parse(body.toString('utf8'));
+          req.body = JSON.parse((body as Buffer).toString('utf8'));
         } catch {
           req.body = undefined;
         }
       }
       next();
-    }, next);
+    });
   };
 }
 
@@ -156,7 +150,7 @@ export function fastifyRawBodyCapture(options: RawBodyCaptureOptions) {
   return {
     /** The module's routes take the module's limit, so Fastify's cannot answer first, unreported. */
     onRoute(route: { url: string; bodyLimit?: number }): void {
-      if (onModuleRoute(route.url, segment)) route.bodyLimit = options.limit;
+      if (routeOf(route.url, segment) !== 'other') route.bodyLimit = options.limit;
     },
 
     /**
@@ -164,20 +158,29 @@ export function fastifyRawBodyCapture(options: RawBodyCaptureOptions) {
      * `@Body()` still works; the module's own routes never read `request.body`, so Fastify is told
      * there is no body to parse (no second read, no JSON parse) until `preValidation` puts it back.
      */
-    async preParsing(request: FastifyRequestLike, _reply: unknown, payload: Readable): Promise<Readable> {
-      if (!needsRawBody(request.method, request.url, request.headers, segment)) return payload;
+    preParsing(
+      request: FastifyRequestLike,
+      _reply: unknown,
+      payload: Readable,
+      done: (error: unknown, payload?: Readable) => void,
+    ): void {
+      const route = routeOf(request.url, segment);
+      if (!needsRawBody(request.method, route, request.headers)) return done(null, payload);
       // Content-Length describes the raw stream only, not one a decoding hook put before ours.
       const length = payload === request.raw ? request.headers['content-length'] : undefined;
-      const body = await readBody(payload, request.headers, length, request.url, options);
-      request[RAW_BODY_PROPERTY] = body;
-      if (isSenderRoute(request.url, segment)) {
-        const own = request.additionalHeaders;
-        request[HIDDEN_BODY] = { own };
-        request.headers = own ? { ...own, ...NO_BODY } : NO_BODY;
-        return payload;
-      }
-      const encoded = (payload as Readable & { receivedEncodedLength?: number }).receivedEncodedLength;
-      return replay(body, encoded ?? body.length);
+      readBody(payload, request.headers, length, request.url, options, (error, body) => {
+        if (error) return done(error);
+        const bytes = body as Buffer;
+        request[RAW_BODY_PROPERTY] = bytes;
+        if (route === 'sender') {
+          const own = request.additionalHeaders;
+          request[HIDDEN_BODY] = { own };
+          request.headers = own ? { ...own, ...NO_BODY } : NO_BODY;
+          return done(null, payload);
+        }
+        const encoded = (payload as Readable & { receivedEncodedLength?: number }).receivedEncodedLength;
+        done(null, replay(bytes, encoded ?? bytes.length));
+      });
     },
 
     /** After parsing (skipped for the module's routes), before any user hook or handler reads headers. */
