@@ -19,13 +19,16 @@ export abstract class WebhooksControllerBase {
     protected readonly adapterHost: HttpAdapterHost,
   ) {}
 
-  protected async receive(request: object, response: object, routeEvent?: string): Promise<string> {
+  protected receive(request: object, response: object, routeEvent?: string): Promise<string> {
     const state = this.webhooks.stateOf(request);
-    if (!state?.verified) throw new Error('nestjs-webhooks: route reached without a verified delivery');
-    await this.webhooks.process(state, routeEvent);
-    // Only now: a static @Header would also stamp text/plain on the JSON error replies.
-    this.adapterHost.httpAdapter.setHeader(response, 'Content-Type', 'text/plain; charset=utf-8');
-    return OK;
+    if (!state?.verified) {
+      return Promise.reject(new Error('nestjs-webhooks: route reached without a verified delivery'));
+    }
+    return this.webhooks.process(state, routeEvent).then(() => {
+      // Only now: a static @Header would also stamp text/plain on the JSON error replies.
+      this.adapterHost.httpAdapter.setHeader(response, 'Content-Type', 'text/plain; charset=utf-8');
+      return OK;
+    });
   }
 
   @Post('oxskyt')

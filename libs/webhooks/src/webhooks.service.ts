@@ -90,26 +90,27 @@ export class WebhooksService {
     });
   }
 
-  /** Everything after a successful verification; resolves when handlers are done, or throws a WebhookException. */
-  async process(state: WebhookRequestState, routeEvent?: string): Promise<void> {
-    try {
-      await this.run(state, routeEvent);
-    } catch (caught) {
-      const error = caught instanceof WebhookException ? caught : this.storeFailure(state, caught);
-      const kind: WebhookOutcomeKind =
-        error instanceof WebhookHandlerException || error instanceof WebhookStoreException
-          ? 'failed'
-          : 'rejected';
-      const body = error.getResponse() as { message: string | string[] };
-      await this.report(state, kind, {
-        outcome: kind,
-        status: error.getStatus(),
-        reason: error.reason,
-        message: Array.isArray(body.message) ? body.message.join('; ') : body.message,
-        rawBody: state.rawBody,
-      });
-      throw error;
-    }
+  /** Everything after a successful verification; resolves when handlers are done, or rejects with a WebhookException. */
+  process(state: WebhookRequestState, routeEvent?: string): Promise<void> {
+    // A then() rather than an async wrapper around run(): one promise fewer per delivery.
+    return this.run(state, routeEvent).then(undefined, (caught: unknown) => this.fail(state, caught));
+  }
+
+  private async fail(state: WebhookRequestState, caught: unknown): Promise<never> {
+    const error = caught instanceof WebhookException ? caught : this.storeFailure(state, caught);
+    const kind: WebhookOutcomeKind =
+      error instanceof WebhookHandlerException || error instanceof WebhookStoreException
+        ? 'failed'
+        : 'rejected';
+    const body = error.getResponse() as { message: string | string[] };
+    await this.report(state, kind, {
+      outcome: kind,
+      status: error.getStatus(),
+      reason: error.reason,
+      message: Array.isArray(body.message) ? body.message.join('; ') : body.message,
+      rawBody: state.rawBody,
+    });
+    throw error;
   }
 
   /**
