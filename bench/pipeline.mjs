@@ -1,0 +1,131 @@
+// The module's own work per delivery, without HTTP: `node bench/pipeline.mjs [--sender inkit]`.
+// Side by side in interleaved rounds (median of each): the verifier alone, Nest's ValidationPipe on
+// the parsed body (what a plain route pays), and the module's whole pipeline after the HTTP layer
+// (verify, parse, validate, de-duplicate, dispatch to a no-op handler, report). HTTP figures are
+// noisy on a shared machine; this isolates what the library itself costs, in µs per delivery.
+import 'reflect-metadata';
+import { Injectable, Module, ValidationPipe } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { EventEmitterModule } from '@nestjs/event-emitter';
+import { parseArgs } from 'node:util';
+import {
+  IllowWebhookDto,
+  InkitWebhookDto,
+  OnWebhook,
+  OvcodeCallbackDto,
+  OxskytReportDto,
+  ShareCasesWithMetaDatasDto,
+  WebhooksModule,
+  WebhooksService,
+  createCertificallVerifier,
+  createInkitVerifier,
+  createOvcodeVerifier,
+  createOxskytVerifier,
+} from 'nestjs-webhooks';
+import { createCredentials, EVENTS, providerOptions, signer, bodyOf } from './deliveries.mjs';
+
+const { values: flags } = parseArgs({
+  options: {
+    sender: { type: 'string', default: 'inkit' },
+    rounds: { type: 'string', default: '7' },
+    deliveries: { type: 'string', default: '4000' },
+  },
+});
+const SENDER = flags.sender;
+if (SENDER === 'illow') throw new Error('illow is signed ahead in the HTTP bench; use an HMAC or token sender here');
+const ROUNDS = Number(flags.rounds);
+const PER_ROUND = Number(flags.deliveries);
+const DTOS = {
+  oxskyt: OxskytReportDto,
+  inkit: InkitWebhookDto,
+  ovcode: OvcodeCallbackDto,
+  certificall: ShareCasesWithMetaDatasDto,
+  illow: IllowWebhookDto,
+};
+
+let handled = 0;
+class NoopHandlers {
+  handle() {
+    handled++;
+  }
+}
+const method = Object.getOwnPropertyDescriptor(NoopHandlers.prototype, 'handle');
+Reflect.decorate(
+  EVENTS.map((event) => OnWebhook(event)),
+  NoopHandlers.prototype,
+  'handle',
+  method,
+);
+Injectable()(NoopHandlers);
+
+const credentials = createCredentials();
+const providers = providerOptions(credentials);
+class PipelineModule {}
+Module({
+  imports: [
+    EventEmitterModule.forRoot({ wildcard: true }),
+    WebhooksModule.forRoot({ providers, idempotency: { maxEntries: 2_000_000 } }),
+  ],
+  providers: [NoopHandlers],
+})(PipelineModule);
+const app = await NestFactory.create(PipelineModule, { logger: false });
+await app.init();
+const service = app.get(WebhooksService);
+// The same verifier the module builds from the same options (its registry is internal).
+const verify = {
+  oxskyt: createOxskytVerifier,
+  inkit: createInkitVerifier,
+  ovcode: createOvcodeVerifier,
+  certificall: createCertificallVerifier,
+}[SENDER](providers[SENDER]);
+
+// Every delivery new (else the duplicate path is measured), signed before the clock starts, with
+// headers shaped as the guard hands them over (headersDistinct).
+const sign = signer(SENDER, credentials);
+const deliveries = Array.from({ length: PER_ROUND * (ROUNDS + 1) * 3 }, (_, n) => {
+  const body = Buffer.from(bodyOf(SENDER, n));
+  const headers = { 'content-type': ['application/json'], host: ['127.0.0.1'] };
+  for (const [name, value] of Object.entries(sign(body))) headers[name.toLowerCase()] = [value];
+  return [body, headers];
+});
+let next = 0;
+
+const pipe = new ValidationPipe({ expectedType: DTOS[SENDER] });
+const metadata = { type: 'body', metatype: undefined, data: undefined };
+const candidates = {
+  'verify alone': async () => {
+    const [body, headers] = deliveries[next++];
+    if (!verify(body, headers).ok) throw new Error('not verified');
+  },
+  'ValidationPipe (a plain route)': async () => {
+    const [body] = deliveries[next++];
+    await pipe.transform(JSON.parse(body.toString('utf8')), metadata);
+  },
+  'module pipeline': async () => {
+    const [body, headers] = deliveries[next++];
+    const state = service.begin(SENDER, body, headers);
+    if (!verify(body, headers).ok) throw new Error('not verified');
+    state.verified = true;
+    await service.process(state);
+  },
+};
+
+const samples = Object.fromEntries(Object.keys(candidates).map((name) => [name, []]));
+for (let round = -1; round < ROUNDS; round++) {
+  for (const [name, run] of Object.entries(candidates)) {
+    const started = performance.now();
+    for (let i = 0; i < PER_ROUND; i++) await run();
+    // Round -1 warms the JIT up and is not kept.
+    if (round >= 0) samples[name].push(((performance.now() - started) * 1000) / PER_ROUND);
+  }
+}
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+console.log(`${SENDER}: µs per delivery, median of ${ROUNDS} interleaved rounds of ${PER_ROUND}`);
+for (const [name, values] of Object.entries(samples)) {
+  console.log(`  ${name.padEnd(32)} ${median(values).toFixed(2).padStart(7)}`);
+}
+const own =
+  median(samples['module pipeline']) - median(samples['verify alone']) - median(samples['ValidationPipe (a plain route)']);
+console.log(`  ${'pipeline - verify - ValidationPipe'.padEnd(32)} ${own.toFixed(2).padStart(7)}`);
+if (handled !== PER_ROUND * (ROUNDS + 1)) throw new Error(`handler ran ${handled} times`);
+await app.close();
