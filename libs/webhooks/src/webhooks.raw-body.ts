@@ -105,22 +105,44 @@ export function expressRawBodyCapture(options: RawBodyCaptureOptions) {
 
 interface FastifyRequestLike {
   readonly raw: IncomingMessage;
-  /** Fastify's getter merges `additionalHeaders` over the raw ones; its setter sets those. */
-  headers: IncomingHttpHeaders;
-  additionalHeaders?: IncomingHttpHeaders;
+  readonly headers: IncomingHttpHeaders;
   readonly url: string;
   readonly method: string;
   readonly is404?: boolean;
   [RAW_BODY_PROPERTY]?: Buffer;
-  [HIDDEN_BODY]?: { readonly own: IncomingHttpHeaders | undefined };
+  [HIDDEN_BODY]?: HiddenBody;
 }
 
+/** The headers by which Fastify decides there is a body to parse, as they were sent. */
+const BODY_HEADERS = ['content-type', 'content-length', 'transfer-encoding'] as const;
+type HiddenBody = Partial<Record<(typeof BODY_HEADERS)[number], string>>;
 const HIDDEN_BODY = Symbol('nestjs-webhooks.hiddenBody');
-const NO_BODY: IncomingHttpHeaders = Object.freeze({
-  'content-type': undefined,
-  'content-length': undefined,
-  'transfer-encoding': undefined,
-});
+
+/**
+ * Blanks the body headers on the incoming message itself (only those present, so none is added),
+ * rather than through Fastify's `request.headers` setter, which would copy every header on each
+ * read. `headersDistinct`, which the guards read, is built from the raw lines and is untouched.
+ */
+function hideBody(request: FastifyRequestLike): void {
+  const headers = request.raw.headers as Record<string, string | undefined>;
+  const hidden: HiddenBody = {};
+  for (const name of BODY_HEADERS) {
+    const value = headers[name];
+    if (value !== undefined) {
+      hidden[name] = value;
+      headers[name] = undefined;
+    }
+  }
+  request[HIDDEN_BODY] = hidden;
+}
+
+const hasBody = (headers: IncomingHttpHeaders) => BODY_HEADERS.some((name) => headers[name] !== undefined);
+
+function showBody(request: FastifyRequestLike, hidden: HiddenBody): void {
+  const headers = request.raw.headers as Record<string, string | undefined>;
+  for (const name of BODY_HEADERS) if (hidden[name] !== undefined) headers[name] = hidden[name];
+  request[HIDDEN_BODY] = undefined;
+}
 
 type ParserDone = (error: Error | null, body?: unknown) => void;
 
@@ -173,10 +195,10 @@ export function fastifyRawBodyCapture(options: RawBodyCaptureOptions) {
         const bytes = body as Buffer;
         request[RAW_BODY_PROPERTY] = bytes;
         if (route === 'sender') {
-          const own = request.additionalHeaders;
-          request[HIDDEN_BODY] = { own };
-          request.headers = own ? { ...own, ...NO_BODY } : NO_BODY;
-          return done(null, payload);
+          hideBody(request);
+          // Unless a hook of the app's set body headers of its own through Fastify's setter.
+          if (!hasBody(request.headers)) return done(null, payload);
+          showBody(request, request[HIDDEN_BODY] as HiddenBody);
         }
         const encoded = (payload as Readable & { receivedEncodedLength?: number }).receivedEncodedLength;
         done(null, replay(bytes, encoded ?? bytes.length));
@@ -186,10 +208,7 @@ export function fastifyRawBodyCapture(options: RawBodyCaptureOptions) {
     /** After parsing (skipped for the module's routes), before any user hook or handler reads headers. */
     preValidation(request: FastifyRequestLike, _reply: unknown, done: () => void): void {
       const hidden = request[HIDDEN_BODY];
-      if (hidden !== undefined) {
-        request.headers = hidden.own as IncomingHttpHeaders;
-        request[HIDDEN_BODY] = undefined;
-      }
+      if (hidden !== undefined) showBody(request, hidden);
       done();
     },
 

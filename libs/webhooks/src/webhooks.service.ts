@@ -37,6 +37,8 @@ export interface WebhookRequestState {
   idempotencyKey?: string;
 }
 
+const MAX_CACHED_NAMES = 1_000;
+
 /** Shared by every report that had nothing to wait for. */
 const REPORTED: Promise<void> = Promise.resolve();
 
@@ -58,6 +60,7 @@ const ESCAPED_NUL = /(?<!\\)(?:\\\\)*\\u0000/i;
 @Injectable()
 export class WebhooksService {
   private readonly logger = new Logger('Webhooks');
+  private readonly segments = new Map<string, string[]>();
 
   constructor(
     private readonly registry: WebhooksRegistry,
@@ -204,7 +207,7 @@ export class WebhooksService {
    */
   private dispatch(eventName: string, event: WebhookEvent): unknown[] | Promise<unknown[]> {
     if (!this.emitter) return [];
-    const listeners = this.emitter.listeners(eventName);
+    const listeners = this.listenersOf(eventName);
     if (listeners.length === 0) return [];
     const failures: unknown[] = [];
     let pending: PromiseLike<unknown>[] | undefined;
@@ -231,10 +234,29 @@ export class WebhooksService {
     });
   }
 
+  /**
+   * The emitter's current listeners, looked up on every call (handlers may be added at any time).
+   * A wildcard emitter splits each name on every lookup; it takes the segments as an array too,
+   * so they are split once per name (a bounded cache: names come from verified payloads).
+   */
+  private listenersOf(name: string): Function[] {
+    const emitter = this.emitter;
+    if (!emitter) return [];
+    const { wildcard, delimiter = '.' } = emitter as { wildcard?: boolean; delimiter?: string };
+    if (!wildcard) return emitter.listeners(name);
+    let segments = this.segments.get(name);
+    if (segments === undefined) {
+      if (this.segments.size >= MAX_CACHED_NAMES) this.segments.clear();
+      segments = name.split(delimiter);
+      this.segments.set(name, segments);
+    }
+    return emitter.listeners(segments);
+  }
+
   /** Logs the outcome and emits it; a failing outcome listener never changes the reply. */
   report(state: WebhookRequestState, kind: WebhookOutcomeKind, details: OutcomeDetails): Promise<void> {
     const routine = kind === 'accepted' || kind === 'duplicate';
-    const listeners = this.emitter?.listeners(`${WEBHOOK_OUTCOME_ROOT}.${kind}`) ?? [];
+    const listeners = this.listenersOf(`${WEBHOOK_OUTCOME_ROOT}.${kind}`);
     // Per delivery: with nothing to log and nobody listening, the outcome is not even built.
     if (listeners.length === 0 && routine && !Logger.isLevelEnabled('debug')) return REPORTED;
     const outcome: WebhookDeliveryOutcome = {
