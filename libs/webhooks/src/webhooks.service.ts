@@ -239,7 +239,7 @@ export class WebhooksService {
    * A wildcard emitter splits each name on every lookup; it takes the segments as an array too,
    * so they are split once per name (a bounded cache: names come from verified payloads).
    */
-  private listenersOf(name: string): Function[] {
+  private listenersOf(name: string): ReturnType<EventEmitter2['listeners']> {
     const emitter = this.emitter;
     if (!emitter) return [];
     const { wildcard, delimiter = '.' } = emitter as { wildcard?: boolean; delimiter?: string };
