@@ -1,14 +1,22 @@
 import type { WebhookClaim, WebhookIdempotencyStore } from './webhooks.storage.js';
 
-interface Entry {
-  state: 'leased' | 'processed';
-  owner: string;
-  expiresAt: number;
+interface Lease {
+  readonly owner: string;
+  readonly expiresAt: number;
 }
 
 /**
- * The default store: one process, bounded, with a TTL. Map keeps insertion order, so the first
- * key is always the one claimed longest ago, the one to evict.
+ * A key's state: a lease while its delivery is handled, then only the time its processed mark
+ * expires. Processed marks are nearly all the store holds, so they keep no object and no owner:
+ * what every delivery leaves behind stays small, and so does the garbage collector's work on it.
+ */
+type Entry = Lease | number;
+
+const expiryOf = (entry: Entry) => (typeof entry === 'number' ? entry : entry.expiresAt);
+
+/**
+ * The default store: one process, bounded, with a TTL. Map keeps insertion order (an update
+ * keeps the key's place), so the first key is always the one claimed longest ago, the one to evict.
  * Atomic by construction: the whole claim runs synchronously on one thread.
  */
 export class MemoryIdempotencyStore implements WebhookIdempotencyStore {
@@ -26,31 +34,27 @@ export class MemoryIdempotencyStore implements WebhookIdempotencyStore {
   async claim(key: string, owner: string, leaseMs: number): Promise<WebhookClaim> {
     const now = this.now();
     const entry = this.live(key, now);
-    if (entry) return entry.state === 'processed' ? 'processed' : 'in-flight';
-    this.insert(key, { state: 'leased', owner, expiresAt: now + leaseMs });
+    if (entry !== undefined) return typeof entry === 'number' ? 'processed' : 'in-flight';
+    this.insert(key, { owner, expiresAt: now + leaseMs });
     return 'claimed';
   }
 
   async complete(key: string, owner: string, ttlMs: number): Promise<void> {
     const now = this.now();
     const entry = this.live(key, now);
-    if (entry === undefined) {
-      this.insert(key, { state: 'processed', owner, expiresAt: now + ttlMs });
-    } else if (entry.owner === owner) {
-      // In place: the entry keeps its place in the eviction order, set when it was claimed.
-      entry.state = 'processed';
-      entry.expiresAt = now + ttlMs;
-    }
+    // A lease taken over by another delivery is that delivery's to complete; a mark stays as it is.
+    if (entry === undefined) this.insert(key, now + ttlMs);
+    else if (typeof entry !== 'number' && entry.owner === owner) this.entries.set(key, now + ttlMs);
   }
 
   async release(key: string, owner: string): Promise<void> {
     const entry = this.entries.get(key);
-    if (entry?.state === 'leased' && entry.owner === owner) this.entries.delete(key);
+    if (entry !== undefined && typeof entry !== 'number' && entry.owner === owner) this.entries.delete(key);
   }
 
   private live(key: string, now: number): Entry | undefined {
     const entry = this.entries.get(key);
-    if (entry && entry.expiresAt <= now) {
+    if (entry !== undefined && expiryOf(entry) <= now) {
       this.entries.delete(key);
       return undefined;
     }
