@@ -134,9 +134,9 @@ function hmacCheck(
     if (signature === undefined) return malformed;
     const sentKey = readKey(headers);
     if (typeof sentKey !== 'string') return sentKey;
-    const apiKey = credentials.slice(0, colon);
-    if (sentKey !== apiKey) return otherKey;
-    return match(digestersByKey.get(apiKey) ?? none, body, signature);
+    // The key before the colon, compared in place rather than sliced out.
+    if (sentKey.length !== colon || !credentials.startsWith(sentKey)) return otherKey;
+    return match(digestersByKey.get(sentKey) ?? none, body, signature);
   };
 }
 
@@ -154,12 +154,12 @@ export function createCertificallVerifier(
   if (basic !== undefined) checks.set('basic', basicCheck(`${optionPath}.basic`, basic));
 
   // Keyed by the scheme as sent, lower-cased; an unconfigured one answers its own rejection.
+  // Also under each scheme's usual spelling, so the common case needs no lower-casing.
   const bySchemeName = new Map<string, MethodCheck | Rejected>();
   for (const [name, { method, label }] of SCHEMES) {
-    bySchemeName.set(
-      name,
-      checks.get(method) ?? result(rejected('unsupported', `${label} authentication is not configured here`)),
-    );
+    const check =
+      checks.get(method) ?? result(rejected('unsupported', `${label} authentication is not configured here`));
+    bySchemeName.set(name, check).set(label, check);
   }
   const read = requiredHeader(AUTHORIZATION);
   const noScheme = result(rejected('malformed', `${AUTHORIZATION} must be "<scheme> <credentials>"`));
@@ -170,7 +170,8 @@ export function createCertificallVerifier(
     if (typeof value !== 'string') return value;
     const space = value.search(/\s/);
     if (space < 0) return noScheme;
-    const check = bySchemeName.get(value.slice(0, space).toLowerCase()) ?? unknownScheme;
+    const scheme = value.slice(0, space);
+    const check = bySchemeName.get(scheme) ?? bySchemeName.get(scheme.toLowerCase()) ?? unknownScheme;
     if (typeof check !== 'function') return check;
     return check(value.slice(space).trimStart(), headers, body);
   });
