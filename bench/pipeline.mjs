@@ -7,6 +7,10 @@ import 'reflect-metadata';
 import { Injectable, Module, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { EventEmitterModule } from '@nestjs/event-emitter';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import {
   IllowWebhookDto,
@@ -23,16 +27,20 @@ import {
   createOxskytVerifier,
 } from 'nestjs-webhooks';
 import { createCredentials, EVENTS, providerOptions, signer, bodyOf } from './deliveries.mjs';
+import { topSelfTime } from './profile.mjs';
 
 const { values: flags } = parseArgs({
   options: {
     sender: { type: 'string', default: 'inkit' },
     rounds: { type: 'string', default: '7' },
     deliveries: { type: 'string', default: '4000' },
+    // A CPU profile of the module pipeline alone, after the rounds, summarized per delivery.
+    profile: { type: 'boolean', default: false },
   },
 });
 const SENDER = flags.sender;
-if (SENDER === 'illow') throw new Error('illow is signed ahead in the HTTP bench; use an HMAC or token sender here');
+if (SENDER === 'illow')
+  throw new Error('illow is signed ahead in the HTTP bench; use an HMAC or token sender here');
 const ROUNDS = Number(flags.rounds);
 const PER_ROUND = Number(flags.deliveries);
 const DTOS = {
@@ -82,7 +90,8 @@ const verify = {
 // Every delivery new (else the duplicate path is measured), signed before the clock starts, with
 // headers shaped as the guard hands them over (headersDistinct).
 const sign = signer(SENDER, credentials);
-const deliveries = Array.from({ length: PER_ROUND * (ROUNDS + 1) * 3 }, (_, n) => {
+const PROFILED = flags.profile ? PER_ROUND * 10 : 0;
+const deliveries = Array.from({ length: PER_ROUND * (ROUNDS + 1) * 3 + PROFILED }, (_, n) => {
   const body = Buffer.from(bodyOf(SENDER, n));
   const headers = { 'content-type': ['application/json'], host: ['127.0.0.1'] };
   for (const [name, value] of Object.entries(sign(body))) headers[name.toLowerCase()] = [value];
@@ -125,7 +134,28 @@ for (const [name, values] of Object.entries(samples)) {
   console.log(`  ${name.padEnd(32)} ${median(values).toFixed(2).padStart(7)}`);
 }
 const own =
-  median(samples['module pipeline']) - median(samples['verify alone']) - median(samples['ValidationPipe (a plain route)']);
+  median(samples['module pipeline']) -
+  median(samples['verify alone']) -
+  median(samples['ValidationPipe (a plain route)']);
 console.log(`  ${'pipeline - verify - ValidationPipe'.padEnd(32)} ${own.toFixed(2).padStart(7)}`);
 if (handled !== PER_ROUND * (ROUNDS + 1)) throw new Error(`handler ran ${handled} times`);
+
+if (flags.profile) {
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  for (let i = 0; i < PROFILED; i++) await candidates['module pipeline']();
+  const { profile } = await session.post('Profiler.stop');
+  const file = fileURLToPath(new URL(`./profiles/pipeline-${SENDER}.cpuprofile`, import.meta.url));
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, JSON.stringify({ ...profile, requests: PROFILED }));
+  const { busyMicros, top } = topSelfTime(file, 25);
+  console.log(
+    `\nprofile of the module pipeline (${file}): ${(busyMicros / PROFILED).toFixed(2)} µs per delivery`,
+  );
+  for (const { fn, share } of top) {
+    console.log(`  ${((share * busyMicros) / PROFILED).toFixed(2).padStart(6)}  ${fn}`);
+  }
+}
 await app.close();

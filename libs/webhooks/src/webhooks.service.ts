@@ -39,6 +39,10 @@ export interface WebhookRequestState {
 
 const MAX_CACHED_NAMES = 1_000;
 
+const NO_FAILURES: readonly unknown[] = Object.freeze([]);
+const noFailures = () => NO_FAILURES;
+const oneFailure = (error: unknown): readonly unknown[] => [error];
+
 /** Shared by every report that had nothing to wait for. */
 const REPORTED: Promise<void> = Promise.resolve();
 
@@ -132,7 +136,7 @@ export class WebhooksService {
     const { definition } = sender;
 
     const plain = definition.fromHeaders?.(state.headers) ?? this.parseJson(state.rawBody);
-    const validated = await validatePayload(definition.dto, plain);
+    const validated = validatePayload(definition.dto, plain);
     if (!validated.ok) throw new WebhookPayloadException('invalid-payload', validated.errors);
     const payload = validated.value;
 
@@ -205,11 +209,10 @@ export class WebhooksService {
    * (EventEmitter2's emitAsync would settle at the first rejection, with others still running).
    * The failures, at once when no handler returned a promise, else once all have settled.
    */
-  private dispatch(eventName: string, event: WebhookEvent): unknown[] | Promise<unknown[]> {
-    if (!this.emitter) return [];
+  private dispatch(eventName: string, event: WebhookEvent): readonly unknown[] | Promise<readonly unknown[]> {
     const listeners = this.listenersOf(eventName);
-    if (listeners.length === 0) return [];
-    const failures: unknown[] = [];
+    if (listeners.length === 0) return NO_FAILURES;
+    let failures: unknown[] | undefined;
     let pending: PromiseLike<unknown>[] | undefined;
     // All started before any is awaited, as emit would; a synchronous throw is a failure like any.
     for (const listener of listeners) {
@@ -217,20 +220,18 @@ export class WebhooksService {
         const result = (listener as (e: WebhookEvent) => unknown).call(this.emitter, event);
         if (isThenable(result)) (pending ??= []).push(result);
       } catch (error) {
-        failures.push(error);
+        (failures ??= []).push(error);
       }
     }
-    if (pending === undefined) return failures;
-    // One pending handler (the usual case) needs no allSettled and its result array.
-    if (pending.length === 1) {
-      return Promise.resolve(pending[0]).then(
-        () => failures,
-        (error: unknown) => [...failures, error],
-      );
+    if (pending === undefined) return failures ?? NO_FAILURES;
+    // One pending handler and no failure yet (the usual case): no allSettled, no closure.
+    if (pending.length === 1 && failures === undefined) {
+      return Promise.resolve(pending[0]).then(noFailures, oneFailure);
     }
     return Promise.allSettled(pending).then((results) => {
-      for (const result of results) if (result.status === 'rejected') failures.push(result.reason);
-      return failures;
+      const all = failures ?? [];
+      for (const result of results) if (result.status === 'rejected') all.push(result.reason);
+      return all;
     });
   }
 

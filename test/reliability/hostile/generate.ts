@@ -507,10 +507,9 @@ export class RequestFactory {
     const earlier: number[] = [];
     for (let i = seq - 1; i >= 0 && earlier.length < 64; i--) if (this.plan[i] === 'control') earlier.push(i);
     if (earlier.length === 0) {
-      return this.fromDelivery(this.delivery(rng, seq, rng.pick(SENDERS)), {
-        expect: [200],
-        variant: 'no-target',
-      });
+      const d = this.delivery(rng, seq, rng.pick(SENDERS));
+      // To this delivery's own route: the sender planned for the request may be another one.
+      return this.fromDelivery(d, { sender: d.sender, expect: [200], variant: 'no-target' });
     }
     const target = this.build(rng.pick(earlier));
     return {
