@@ -17,6 +17,7 @@ import {
   OxskytReportDto,
   ShareCasesWithMetaDatasDto,
   WebhooksModule,
+  WebhooksService,
   createCertificallVerifier,
   createIllowVerifier,
   createInkitVerifier,
@@ -28,6 +29,29 @@ import { EVENTS, PATHS, SENDERS } from './deliveries.mjs';
 const [kind, adapter] = process.argv.slice(2);
 const config = JSON.parse(process.env.BENCH_CONFIG);
 let handled = 0;
+
+// bench/ablate.mjs only: the module's route with one step taken away, to see what that step costs
+// inside a loaded server (where everything costs more than in a microbenchmark).
+const ABLATION = process.env.BENCH_ABLATION ?? '';
+if (ABLATION === 'noprocess') {
+  // Answers right after the guard verified the delivery.
+  WebhooksService.prototype.process = function () {
+    handled++;
+    return Promise.resolve();
+  };
+} else if (ABLATION === 'nodispatch') {
+  WebhooksService.prototype.dispatch = function () {
+    handled++;
+    return [];
+  };
+} else if (ABLATION !== '' && ABLATION !== 'nostore') {
+  throw new Error(`unknown ablation "${ABLATION}"`);
+}
+const claimAll = {
+  claim: async () => 'claimed',
+  complete: async () => {},
+  release: async () => {},
+};
 
 /** Applies decorators the way TypeScript's emitted code does, since this file is plain JavaScript. */
 function decorate(target, key, ...decorators) {
@@ -80,7 +104,11 @@ function webhooksModule() {
     imports: [
       // As the module's documentation sets it up.
       EventEmitterModule.forRoot({ wildcard: true }),
-      WebhooksModule.forRoot({ providers: config.providers, idempotency: config.idempotency }),
+      WebhooksModule.forRoot({
+        providers: config.providers,
+        idempotency: config.idempotency,
+        ...(ABLATION === 'nostore' ? { store: claimAll } : {}),
+      }),
     ],
     providers: [NoopHandlers],
   })(BenchModule);
