@@ -3,6 +3,18 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import {
+  IllowWebhookDto,
+  InkitWebhookDto,
+  OvcodeCallbackDto,
+  OxskytReportDto,
+  ShareCasesWithMetaDatasDto,
+  createCertificallVerifier,
+  createIllowVerifier,
+  createInkitVerifier,
+  createOvcodeVerifier,
+  createOxskytVerifier,
+} from 'nestjs-webhooks';
+import {
   DEFAULT_ILLOW_EVENT,
   SAMPLE_PAYLOADS,
   generateIllowKeyPair,
@@ -13,6 +25,24 @@ import {
 } from 'nestjs-webhooks/testing';
 
 export const SENDERS = ['oxskyt', 'inkit', 'ovcode', 'certificall', 'illow'];
+
+/** Each sender's DTO, for the plain route's ValidationPipe. */
+export const DTOS = {
+  oxskyt: OxskytReportDto,
+  inkit: InkitWebhookDto,
+  ovcode: OvcodeCallbackDto,
+  certificall: ShareCasesWithMetaDatasDto,
+  illow: IllowWebhookDto,
+};
+
+/** Each sender's verifier factory, as the module builds them from its options. */
+export const VERIFIERS = {
+  oxskyt: createOxskytVerifier,
+  inkit: createInkitVerifier,
+  ovcode: createOvcodeVerifier,
+  certificall: createCertificallVerifier,
+  illow: createIllowVerifier,
+};
 
 /** Credentials shared by the servers (as module options) and the generator (to sign). */
 export function createCredentials() {

@@ -12,21 +12,16 @@ import { Session } from 'node:inspector/promises';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { OnWebhook, WebhooksModule, WebhooksService } from 'nestjs-webhooks';
 import {
-  IllowWebhookDto,
-  InkitWebhookDto,
-  OnWebhook,
-  OvcodeCallbackDto,
-  OxskytReportDto,
-  ShareCasesWithMetaDatasDto,
-  WebhooksModule,
-  WebhooksService,
-  createCertificallVerifier,
-  createInkitVerifier,
-  createOvcodeVerifier,
-  createOxskytVerifier,
-} from 'nestjs-webhooks';
-import { createCredentials, EVENTS, providerOptions, signer, bodyOf } from './deliveries.mjs';
+  bodyOf,
+  createCredentials,
+  DTOS,
+  EVENTS,
+  providerOptions,
+  signer,
+  VERIFIERS,
+} from './deliveries.mjs';
 import { topSelfTime } from './profile.mjs';
 
 const { values: flags } = parseArgs({
@@ -43,13 +38,6 @@ if (SENDER === 'illow')
   throw new Error('illow is signed ahead in the HTTP bench; use an HMAC or token sender here');
 const ROUNDS = Number(flags.rounds);
 const PER_ROUND = Number(flags.deliveries);
-const DTOS = {
-  oxskyt: OxskytReportDto,
-  inkit: InkitWebhookDto,
-  ovcode: OvcodeCallbackDto,
-  certificall: ShareCasesWithMetaDatasDto,
-  illow: IllowWebhookDto,
-};
 
 let handled = 0;
 class NoopHandlers {
@@ -80,12 +68,7 @@ const app = await NestFactory.create(PipelineModule, { logger: false });
 await app.init();
 const service = app.get(WebhooksService);
 // The same verifier the module builds from the same options (its registry is internal).
-const verify = {
-  oxskyt: createOxskytVerifier,
-  inkit: createInkitVerifier,
-  ovcode: createOvcodeVerifier,
-  certificall: createCertificallVerifier,
-}[SENDER](providers[SENDER]);
+const verify = VERIFIERS[SENDER](providers[SENDER]);
 
 // Every delivery new (else the duplicate path is measured), signed before the clock starts, with
 // headers shaped as the guard hands them over (headersDistinct).

@@ -9,22 +9,8 @@ import { Controller, Header, HttpCode, Injectable, Module, Post, Body, Validatio
 import { NestFactory } from '@nestjs/core';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
-import {
-  IllowWebhookDto,
-  InkitWebhookDto,
-  OnWebhook,
-  OvcodeCallbackDto,
-  OxskytReportDto,
-  ShareCasesWithMetaDatasDto,
-  WebhooksModule,
-  WebhooksService,
-  createCertificallVerifier,
-  createIllowVerifier,
-  createInkitVerifier,
-  createOvcodeVerifier,
-  createOxskytVerifier,
-} from 'nestjs-webhooks';
-import { EVENTS, PATHS, SENDERS } from './deliveries.mjs';
+import { OnWebhook, WebhooksModule, WebhooksService } from 'nestjs-webhooks';
+import { DTOS, EVENTS, PATHS, SENDERS, VERIFIERS } from './deliveries.mjs';
 
 const [kind, adapter] = process.argv.slice(2);
 const config = JSON.parse(process.env.BENCH_CONFIG);
@@ -58,14 +44,6 @@ function decorate(target, key, ...decorators) {
   const descriptor = Object.getOwnPropertyDescriptor(target, key);
   Object.defineProperty(target, key, Reflect.decorate(decorators, target, key, descriptor) ?? descriptor);
 }
-
-const DTOS = {
-  oxskyt: OxskytReportDto,
-  inkit: InkitWebhookDto,
-  ovcode: OvcodeCallbackDto,
-  certificall: ShareCasesWithMetaDatasDto,
-  illow: IllowWebhookDto,
-};
 
 /** (a) The same body on the same path, validated by ValidationPipe with the same DTO; no verification. */
 function baselineModule() {
@@ -126,15 +104,8 @@ async function startNest(root) {
 
 /** (c) The floor: node:http, the same verifiers, JSON.parse, "OK". Nothing else. */
 function startFloor() {
-  const create = {
-    oxskyt: createOxskytVerifier,
-    inkit: createInkitVerifier,
-    ovcode: createOvcodeVerifier,
-    certificall: createCertificallVerifier,
-    illow: createIllowVerifier,
-  };
   const verifiers = new Map(
-    SENDERS.map((sender) => [PATHS[sender], create[sender](config.providers[sender])]),
+    SENDERS.map((sender) => [PATHS[sender], VERIFIERS[sender](config.providers[sender])]),
   );
   const server = createServer((req, res) => {
     const verify = verifiers.get(req.url);

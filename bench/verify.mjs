@@ -3,16 +3,9 @@
 // Prints one JSON line: { [sender]: { ours, raw, octokit?, standardwebhooks? } } in ops/s.
 import { createHash, createHmac, createPublicKey, timingSafeEqual, verify as rsaVerify } from 'node:crypto';
 import { verify as octokitVerify } from '@octokit/webhooks-methods';
-import {
-  createCertificallVerifier,
-  createIllowVerifier,
-  createInkitVerifier,
-  createOvcodeVerifier,
-  createOxskytVerifier,
-} from 'nestjs-webhooks';
 import { signIllow } from 'nestjs-webhooks/testing';
 import { Webhook } from 'standardwebhooks';
-import { bodyOf, signer } from './deliveries.mjs';
+import { bodyOf, signer, VERIFIERS } from './deliveries.mjs';
 
 const { providers, credentials, roundMs, rounds } = JSON.parse(process.env.BENCH_CONFIG);
 let sink = 0;
@@ -80,7 +73,7 @@ const cases = {
     const body = Buffer.from(bodyOf('oxskyt', 0));
     const headers = signer('oxskyt', credentials)(body);
     const received = distinct(headers);
-    const ours = createOxskytVerifier(providers.oxskyt);
+    const ours = VERIFIERS.oxskyt(providers.oxskyt);
     const suffix = createHash('sha256').update(credentials.oxskyt).digest('hex');
     const sent = headers['x-signature'];
     return {
@@ -93,7 +86,7 @@ const cases = {
     const body = Buffer.from(text);
     const headers = signer('inkit', credentials)(body);
     const received = distinct(headers);
-    const ours = createInkitVerifier(providers.inkit);
+    const ours = VERIFIERS.inkit(providers.inkit);
     const sent = headers['Inkit-Signature'];
     return {
       ours: () => ours(body, received).ok,
@@ -105,7 +98,7 @@ const cases = {
     const body = Buffer.from(bodyOf('ovcode', 0));
     const headers = signer('ovcode', credentials)(body);
     const received = distinct(headers);
-    const ours = createOvcodeVerifier(providers.ovcode);
+    const ours = VERIFIERS.ovcode(providers.ovcode);
     const expected = createHash('sha256').update(credentials.ovcode).digest();
     const sent = headers['x-api-secret'];
     return {
@@ -118,7 +111,7 @@ const cases = {
     const body = Buffer.from(text);
     const headers = signer('certificall', credentials)(body);
     const received = distinct(headers);
-    const ours = createCertificallVerifier(providers.certificall);
+    const ours = VERIFIERS.certificall(providers.certificall);
     const { apiSecret } = credentials.certificall;
     const sent = headers.Authorization.slice(headers.Authorization.lastIndexOf(':') + 1);
     return {
@@ -131,7 +124,7 @@ const cases = {
     const body = Buffer.from(bodyOf('illow', 0));
     const headers = signIllow(body, { privateKey: credentials.illow.privateKey });
     const received = distinct(headers);
-    const ours = createIllowVerifier(providers.illow);
+    const ours = VERIFIERS.illow(providers.illow);
     const key = createPublicKey(credentials.illow.publicKey);
     const sent = headers['illow-signature'];
     return {
