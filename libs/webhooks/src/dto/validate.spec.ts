@@ -71,7 +71,8 @@ describe('validatePayload', () => {
 describe('the sender DTOs', () => {
   // validatePayload validates synchronously, which would skip an async constraint without a word.
   it('have no asynchronous constraint, nested classes included', async () => {
-    const classes = Object.values(await import('./index.js')).filter(
+    const exported: unknown[] = Object.values(await import('./index.js'));
+    const classes = exported.filter(
       (value): value is new () => object => typeof value === 'function' && /Dto$/.test(value.name),
     );
     const storage = getMetadataStorage();
