@@ -1,5 +1,6 @@
 // Top self-time functions of a V8 .cpuprofile (as the bench's servers write them, or `node --cpu-prof`).
-// `node bench/profile.mjs <file.cpuprofile> [top]`, or imported by run.mjs for --profile.
+// `node bench/profile.mjs <file.cpuprofile> [top]`, `node bench/profile.mjs <a> <b> [top]` to compare
+// two (CPU µs per request by area), or imported by run.mjs for --profile.
 import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -65,15 +66,49 @@ export function selfTimeByArea(file) {
     .map(([area, micros]) => ({ area, share: micros / busy }));
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const [file, top = '25'] = process.argv.slice(2);
-  const summary = topSelfTime(file, Number(top));
-  console.log(
-    `busy ${(summary.busyShare * 100).toFixed(1)}% of the profile; shares below are of busy time; GC ${(summary.gcShare * 100).toFixed(1)}%`,
+/** CPU µs per request by area, of a profile the bench wrote (it records how many requests it covers). */
+function perRequestByArea(file) {
+  const { times, requests } = selfTime(file, ({ functionName, url }) =>
+    url ? place(url).split('/').slice(0, 3).join('/') : `(${functionName.replace(/[()]/g, '')})`,
   );
-  for (const { fn, share } of summary.top) console.log(`${(share * 100).toFixed(2).padStart(6)}%  ${fn}`);
-  console.log('\nby area:');
-  for (const { area, share } of selfTimeByArea(file).slice(0, 15)) {
-    console.log(`${(share * 100).toFixed(2).padStart(6)}%  ${area}`);
+  times.delete('(idle)');
+  return new Map([...times].map(([area, micros]) => [area, micros / requests]));
+}
+
+/** Two profiles side by side, per request: where the second spends more, or less, than the first. */
+export function compareByArea(before, after, top = 25) {
+  const a = perRequestByArea(before);
+  const b = perRequestByArea(after);
+  const total = (map) => [...map.values()].reduce((sum, micros) => sum + micros, 0);
+  const rows = [...new Set([...a.keys(), ...b.keys()])]
+    .map((area) => ({ area, before: a.get(area) ?? 0, after: b.get(area) ?? 0 }))
+    .sort((x, y) => Math.abs(y.after - y.before) - Math.abs(x.after - x.before))
+    .slice(0, top);
+  return { before: total(a), after: total(b), rows };
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const [file, second, top = '25'] = process.argv.slice(2);
+  if (second?.endsWith('.cpuprofile')) {
+    // `node bench/profile.mjs <a.cpuprofile> <b.cpuprofile> [top]`: CPU µs per request, b against a.
+    const { before, after, rows } = compareByArea(file, second, Number(top));
+    console.log(
+      `CPU µs per request: ${before.toFixed(1)} -> ${after.toFixed(1)} (${(after - before).toFixed(1)})`,
+    );
+    console.log(`${'delta'.padStart(7)} ${'first'.padStart(7)} ${'second'.padStart(7)}  area`);
+    for (const row of rows) {
+      const cells = [row.after - row.before, row.before, row.after].map((n) => n.toFixed(1).padStart(7));
+      console.log(`${cells.join(' ')}  ${row.area}`);
+    }
+  } else {
+    const summary = topSelfTime(file, Number(second ?? top));
+    console.log(
+      `busy ${(summary.busyShare * 100).toFixed(1)}% of the profile; shares below are of busy time; GC ${(summary.gcShare * 100).toFixed(1)}%`,
+    );
+    for (const { fn, share } of summary.top) console.log(`${(share * 100).toFixed(2).padStart(6)}%  ${fn}`);
+    console.log('\nby area:');
+    for (const { area, share } of selfTimeByArea(file).slice(0, 15)) {
+      console.log(`${(share * 100).toFixed(2).padStart(6)}%  ${area}`);
+    }
   }
 }
