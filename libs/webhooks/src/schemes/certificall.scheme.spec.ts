@@ -70,6 +70,21 @@ describe('Certificall scheme', () => {
     );
   });
 
+  it('finds the separator before a base64 signature too, and takes any whitespace after the scheme', () => {
+    const verify = createCertificallVerifier({ hmac: { apiKey: 'tenant:42', apiSecret: 's3cr3t' } });
+    const headers = (authorization: string) => ({ authorization, 'x-api-key': 'tenant:42' });
+    expect(verify(BODY, headers(`HMAC-SHA256 tenant:42:${B64}`)).ok).toBe(true);
+    expect(verify(BODY, headers(`HMAC-SHA256\ttenant:42:${HEX}`)).ok).toBe(true);
+    expect(verify(BODY, headers(`hmac-sha256  tenant:42:${B64}`)).ok).toBe(true);
+    // A colon inside what would be the signature leaves no valid separator.
+    expect(verify(BODY, headers(`HMAC-SHA256 tenant:42:${HEX.slice(0, 30)}:${HEX.slice(31)}`))).toMatchObject(
+      {
+        ok: false,
+        reason: 'malformed',
+      },
+    );
+  });
+
   it('falls back to the compact JSON the vendor example signs, and says so', () => {
     const pretty = Buffer.from(JSON.stringify({ a: 1 }, null, 2));
     expect(all(pretty, hmacHeaders(HEX))).toEqual({ ok: true, method: 'hmac', viaFallback: true });

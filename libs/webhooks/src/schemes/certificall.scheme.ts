@@ -99,6 +99,15 @@ function basicCheck(
   };
 }
 
+const COLON = 58;
+const separatorOf = (credentials: string): number => {
+  for (const length of [44, 64]) {
+    const at = credentials.length - length - 1;
+    if (at >= 0 && credentials.charCodeAt(at) === COLON) return at;
+  }
+  return -1;
+};
+
 /** Hex (what a signer emits) or base64: the vendor does not say which its HMAC helper returns. */
 function decodeSignature(encoded: string): Buffer | undefined {
   const decoded = encoded.length === 64 ? decodeHex(encoded, 32) : decodeBase64(encoded);
@@ -128,8 +137,10 @@ function hmacCheck(
   );
   const otherKey = result(rejected('mismatch', `${API_KEY} does not match the key in ${AUTHORIZATION}`));
   return (credentials, headers, body) => {
-    // Split on the last ':' since a key may contain one and neither signature encoding can.
-    const colon = credentials.lastIndexOf(':');
+    // A key may contain ':' and neither signature encoding can, and a signature is 44 (base64) or
+    // 64 (hex) characters: so the separator can only sit at one of two places from the end, tried
+    // in that order (what splitting on the last ':' gives, without scanning the signature for it).
+    const colon = separatorOf(credentials);
     const signature = colon > 0 ? decodeSignature(credentials.slice(colon + 1)) : undefined;
     if (signature === undefined) return malformed;
     const sentKey = readKey(headers);
@@ -168,10 +179,15 @@ export function createCertificallVerifier(
   return neverThrows((body, headers) => {
     const value = read(headers);
     if (typeof value !== 'string') return value;
-    const space = value.search(/\s/);
-    if (space < 0) return noScheme;
-    const scheme = value.slice(0, space);
-    const check = bySchemeName.get(scheme) ?? bySchemeName.get(scheme.toLowerCase()) ?? unknownScheme;
+    // A known scheme before the first space has no other whitespace before it: the usual case,
+    // without the regex search the general one needs.
+    let space = value.indexOf(' ');
+    let check = space > 0 ? bySchemeName.get(value.slice(0, space)) : undefined;
+    if (check === undefined) {
+      space = value.search(/\s/);
+      if (space < 0) return noScheme;
+      check = bySchemeName.get(value.slice(0, space).toLowerCase()) ?? unknownScheme;
+    }
     if (typeof check !== 'function') return check;
     return check(value.slice(space).trimStart(), headers, body);
   });
