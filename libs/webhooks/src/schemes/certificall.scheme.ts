@@ -100,8 +100,10 @@ function basicCheck(
 }
 
 const COLON = 58;
+/** Signature lengths, base64 then hex: the later separator first, as a split on the last ':' finds. */
+const SIGNATURE_LENGTHS = [44, 64] as const;
 const separatorOf = (credentials: string): number => {
-  for (const length of [44, 64]) {
+  for (const length of SIGNATURE_LENGTHS) {
     const at = credentials.length - length - 1;
     if (at >= 0 && credentials.charCodeAt(at) === COLON) return at;
   }
