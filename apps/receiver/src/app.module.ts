@@ -4,6 +4,7 @@ import { EventEmitterModule } from '@nestjs/event-emitter';
 import { RedisIdempotencyStore, WebhooksModule } from 'nestjs-webhooks';
 import type { Redis } from 'ioredis';
 import { ApiController } from './api/api.controller.js';
+import { HealthController } from './api/health.controller.js';
 import { sendersFromEnv } from './config/webhooks.config.js';
 import { DatabaseModule } from './database/index.js';
 import { DeliveryLogListener } from './records/delivery-log.listener.js';
@@ -78,7 +79,7 @@ export class AppModule {
           },
         }),
       ],
-      controllers: [ApiController],
+      controllers: [ApiController, HealthController],
       providers: [RecordsHandlers, DeliveryLogListener],
     };
   }

@@ -1,12 +1,4 @@
-import {
-  Controller,
-  Get,
-  NotFoundException,
-  Param,
-  ParseIntPipe,
-  Query,
-  ServiceUnavailableException,
-} from '@nestjs/common';
+import { Controller, Get, NotFoundException, Param, ParseIntPipe, Query } from '@nestjs/common';
 import { RecordsRepository } from '../database/index.js';
 
 @Controller()
@@ -27,15 +19,5 @@ export class ApiController {
     @Query('limit', new ParseIntPipe({ optional: true })) limit?: number,
   ) {
     return this.records.listDeliveries({ provider, status, limit });
-  }
-
-  @Get('health')
-  async health() {
-    try {
-      await this.records.ping();
-    } catch {
-      throw new ServiceUnavailableException({ status: 'error', database: 'down' });
-    }
-    return { status: 'ok', database: 'up' };
   }
 }
