@@ -151,3 +151,70 @@ describe.each(databases)('the receiver on %s', (_name, makeDatabase) => {
     await api().get('/api/records/unknown/nope').expect(404);
   });
 });
+
+describe('the receiver API with ADMIN_TOKEN set', () => {
+  const token = 'admin-token-for-the-e2e-suite-0123';
+  let app: INestApplication;
+
+  beforeAll(async () => {
+    app = await createReceiver({
+      env: { ...senderEnv, PGLITE_DATA_DIR: 'memory://', ADMIN_TOKEN: token },
+      logger: false,
+    });
+    await app.init();
+  });
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  const api = () => request(app.getHttpServer());
+
+  it.each(['/api/deliveries', '/api/records/inkit/doc_1'])(
+    'answers 401 on %s without the token',
+    async (path) => {
+      const reply = await api().get(path);
+      expect(reply.status).toBe(401);
+      expect(reply.headers['www-authenticate']).toBe('Bearer');
+      expect(JSON.stringify(reply.body)).not.toContain(token);
+      expect((await api().get(path).set('Authorization', 'Bearer wrong-token')).status).toBe(401);
+    },
+  );
+
+  it('answers the bearer of the token', async () => {
+    const reply = await api().get('/api/deliveries').set('Authorization', `Bearer ${token}`);
+    expect(reply.status).toBe(200);
+    expect(Array.isArray(reply.body)).toBe(true);
+  });
+
+  it('keeps /health and the webhook routes open', async () => {
+    expect((await api().get('/health')).body).toEqual({ status: 'ok', database: 'up' });
+    const body = JSON.stringify({ event_type: 'DOCUMENT_DELETED', resource_id: 'doc_open' });
+    const { signInkit } = await import('nestjs-webhooks/testing');
+    const reply = await api()
+      .post('/webhooks/inkit')
+      .set('Content-Type', 'application/json')
+      .set(signInkit(body, { secret: credentials.inkit }))
+      .send(body);
+    expect(reply.status).toBe(200);
+  });
+});
+
+describe('the receiver API without ADMIN_TOKEN', () => {
+  let app: INestApplication;
+
+  beforeAll(async () => {
+    app = await createReceiver({ env: { ...senderEnv, PGLITE_DATA_DIR: 'memory://' }, logger: false });
+    await app.init();
+  });
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  it('answers a loopback client, and refuses one a proxy forwarded with 403', async () => {
+    const api = () => request(app.getHttpServer());
+    expect((await api().get('/api/deliveries')).status).toBe(200);
+    const forwarded = await api().get('/api/deliveries').set('X-Forwarded-For', '203.0.113.9');
+    expect(forwarded.status).toBe(403);
+    expect((await api().get('/health').set('X-Forwarded-For', '203.0.113.9')).status).toBe(200);
+  });
+});

@@ -3,6 +3,7 @@ import { ConfigModule, ConfigService } from '@nestjs/config';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { RedisIdempotencyStore, WebhooksModule } from 'nestjs-webhooks';
 import type { Redis } from 'ioredis';
+import { AdminAccessGuard } from './access/admin-access.guard.js';
 import { ApiController } from './api/api.controller.js';
 import { HealthController } from './api/health.controller.js';
 import { sendersFromEnv } from './config/webhooks.config.js';
@@ -14,6 +15,7 @@ import { REDIS_CLIENT, RedisModule, redactUrl } from './redis/redis.module.js';
 /** Every variable the receiver reads, so a test can hand it a complete environment. */
 export const RECEIVER_VARIABLES = [
   'PORT',
+  'ADMIN_TOKEN',
   'DATABASE_URL',
   'PGLITE_DATA_DIR',
   'REDIS_URL',
@@ -80,7 +82,7 @@ export class AppModule {
         }),
       ],
       controllers: [ApiController, HealthController],
-      providers: [RecordsHandlers, DeliveryLogListener],
+      providers: [RecordsHandlers, DeliveryLogListener, AdminAccessGuard],
     };
   }
 }

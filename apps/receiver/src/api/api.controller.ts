@@ -1,7 +1,10 @@
-import { Controller, Get, NotFoundException, Param, ParseIntPipe, Query } from '@nestjs/common';
+import { Controller, Get, NotFoundException, Param, ParseIntPipe, Query, UseGuards } from '@nestjs/common';
+import { AdminAccessGuard } from '../access/admin-access.guard.js';
 import { RecordsRepository } from '../database/index.js';
 
+/** Personal data and every payload: behind the admin access rule. */
 @Controller()
+@UseGuards(AdminAccessGuard)
 export class ApiController {
   constructor(private readonly records: RecordsRepository) {}
 
