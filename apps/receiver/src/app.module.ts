@@ -62,8 +62,9 @@ export class AppModule {
             const env = Object.fromEntries(
               RECEIVER_VARIABLES.map((name) => [name, config.get<string>(name)]),
             );
-            const { providers, disabled } = sendersFromEnv(env);
+            const { providers, disabled, warnings } = sendersFromEnv(env);
             const logger = new Logger('Receiver');
+            for (const warning of warnings) logger.warn(warning);
             for (const { provider, variable } of disabled)
               logger.log(`${provider} is off: set ${variable} to switch it on`);
             if (!redis) {

@@ -53,3 +53,38 @@ describe('sendersFromEnv', () => {
     expect(both(body, lower(signIllow(body, generateIllowKeyPair()))).ok).toBe(false);
   });
 });
+
+describe('sendersFromEnv warnings about comma-split secrets', () => {
+  it('warns, naming the variable and never a value, when a part of a list is short', () => {
+    const { providers, warnings } = sendersFromEnv({
+      CERTIFICALL_BASIC_USERNAME: 'cf',
+      CERTIFICALL_BASIC_PASSWORD: 'Sup3r-Long-Passw0rd,x',
+    });
+    // The documented contract stands: both parts are accepted.
+    expect(providers.certificall?.basic).toEqual({ username: 'cf', password: ['Sup3r-Long-Passw0rd', 'x'] });
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain('CERTIFICALL_BASIC_PASSWORD');
+    expect(warnings[0]).not.toContain('Sup3r');
+    expect(warnings[0]).not.toMatch(/\bx\b/);
+  });
+
+  it.each([
+    'OXSKYT_WEBHOOK_SECRET',
+    'INKIT_WEBHOOK_SECRET',
+    'OVCODE_API_SECRET',
+    'CERTIFICALL_AUTH_TOKEN',
+    'CERTIFICALL_API_SECRET',
+  ])('checks %s', (variable) => {
+    const env = { [variable]: 'a-rotated-out-secret-0001,short', CERTIFICALL_API_KEY: 'key' };
+    expect(sendersFromEnv(env).warnings.join('\n')).toContain(variable);
+  });
+
+  it('stays quiet for a rotation of long secrets and for one secret alone', () => {
+    expect(
+      sendersFromEnv({
+        INKIT_WEBHOOK_SECRET: 'an-old-secret-0123456789,a-new-secret-0123456789',
+        OVCODE_API_SECRET: 'short',
+      }).warnings,
+    ).toEqual([]);
+  });
+});

@@ -7,14 +7,30 @@ export interface SendersFromEnv {
   providers: WebhookProvidersOptions;
   /** Senders left off, with the variable that would switch each on. */
   disabled: { provider: WebhookProvider; variable: string }[];
+  /** Lines to log at startup; they name variables, never values. */
+  warnings: string[];
 }
 
-/** A secret variable may hold several comma-separated values, accepted together during rotation. */
-function list(env: Env, name: string): string[] | undefined {
+/** Below this, a part of a comma-separated secret looks like the tail of one secret cut at a comma. */
+export const SHORT_SECRET_PART = 16;
+
+/**
+ * A secret variable may hold several comma-separated values, accepted together during rotation.
+ * That is the documented contract, so a secret that itself holds a comma is split too, and each
+ * part alone is accepted: a short part is the sign of that, and worth a warning.
+ */
+function list(env: Env, name: string, warnings: string[]): string[] | undefined {
   const values = (env[name] ?? '')
     .split(',')
     .map((value) => value.trim())
     .filter(Boolean);
+  if (values.length > 1 && values.some((value) => value.length < SHORT_SECRET_PART)) {
+    warnings.push(
+      `${name} holds ${values.length} comma-separated values (a rotation list), and one is shorter than ` +
+        `${SHORT_SECRET_PART} characters: each value alone is accepted, so if a comma belongs to one ` +
+        `secret, its parts are accepted on their own. Use secrets without commas.`,
+    );
+  }
   return values.length > 0 ? values : undefined;
 }
 
@@ -31,24 +47,26 @@ function pem(env: Env, name: string): string | undefined {
 export function sendersFromEnv(env: Env): SendersFromEnv {
   const providers: WebhookProvidersOptions = {};
   const disabled: SendersFromEnv['disabled'] = [];
+  const warnings: string[] = [];
+  const secrets = (name: string) => list(env, name, warnings);
 
-  const oxskyt = list(env, 'OXSKYT_WEBHOOK_SECRET');
+  const oxskyt = secrets('OXSKYT_WEBHOOK_SECRET');
   if (oxskyt) providers.oxskyt = { secret: oxskyt };
   else disabled.push({ provider: 'oxskyt', variable: 'OXSKYT_WEBHOOK_SECRET' });
 
-  const inkit = list(env, 'INKIT_WEBHOOK_SECRET');
+  const inkit = secrets('INKIT_WEBHOOK_SECRET');
   if (inkit) providers.inkit = { secret: inkit };
   else disabled.push({ provider: 'inkit', variable: 'INKIT_WEBHOOK_SECRET' });
 
-  const ovcode = list(env, 'OVCODE_API_SECRET');
+  const ovcode = secrets('OVCODE_API_SECRET');
   if (ovcode) providers.ovcode = { apiSecret: ovcode };
   else disabled.push({ provider: 'ovcode', variable: 'OVCODE_API_SECRET' });
 
-  const bearerToken = list(env, 'CERTIFICALL_AUTH_TOKEN');
+  const bearerToken = secrets('CERTIFICALL_AUTH_TOKEN');
   const apiKey = env.CERTIFICALL_API_KEY?.trim();
-  const apiSecret = list(env, 'CERTIFICALL_API_SECRET');
+  const apiSecret = secrets('CERTIFICALL_API_SECRET');
   const username = env.CERTIFICALL_BASIC_USERNAME?.trim();
-  const password = list(env, 'CERTIFICALL_BASIC_PASSWORD');
+  const password = secrets('CERTIFICALL_BASIC_PASSWORD');
   if (bearerToken || (apiKey && apiSecret) || (username && password)) {
     providers.certificall = {
       ...(bearerToken && { bearerToken }),
@@ -67,5 +85,5 @@ export function sendersFromEnv(env: Env): SendersFromEnv {
   if (illow) providers.illow = { publicKey: illow };
   else disabled.push({ provider: 'illow', variable: 'ILLOW_PUBLIC_KEY' });
 
-  return { providers, disabled };
+  return { providers, disabled, warnings };
 }
