@@ -1,4 +1,5 @@
 export * from './database.js';
+export * from './database.errors.js';
 export * from './database.module.js';
 export * from './records.js';
 export * from './records.repository.js';

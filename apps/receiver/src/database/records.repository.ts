@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { and, desc, eq, getTableColumns, sql, type SQL } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
 import { DRIZZLE, type Database } from './database.js';
+import { DatabaseWriteError } from './database.errors.js';
 import {
   providerTables,
   recordToRow,
@@ -51,15 +52,23 @@ export class RecordsRepository {
 
   /** Stores the record and its delivery's log row together, or neither. */
   async applyAccepted(delivery: DeliveryLogEntry, record: ProviderRecord): Promise<void> {
-    await this.db.transaction(async (tx) => {
-      await insertLog(tx, delivery);
-      await upsertRecord(tx, delivery, record);
-    });
+    try {
+      await this.db.transaction(async (tx) => {
+        await insertLog(tx, delivery);
+        await upsertRecord(tx, delivery, record);
+      });
+    } catch (error) {
+      throw DatabaseWriteError.from(`storing ${record.provider} delivery ${delivery.id}`, error);
+    }
   }
 
   /** For outcomes that leave no record: rejected, duplicate, invalid, failed. */
   async logDelivery(delivery: DeliveryLogEntry): Promise<void> {
-    await insertLog(this.db, delivery);
+    try {
+      await insertLog(this.db, delivery);
+    } catch (error) {
+      throw DatabaseWriteError.from(`logging ${delivery.provider} delivery ${delivery.id}`, error);
+    }
   }
 
   /** `undefined` for an unknown provider as for an absent id. */
