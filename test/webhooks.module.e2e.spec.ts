@@ -18,6 +18,7 @@ import { Test } from '@nestjs/testing';
 import {
   InkitWebhookGuard,
   InkitWebhookDto,
+  MemoryIdempotencyStore,
   OnWebhook,
   WebhooksModule,
   WebhooksService,
@@ -267,6 +268,111 @@ describe.each(ADAPTERS)('WebhooksModule on %s', (adapter: Adapter) => {
     });
   });
 
+  describe('de-duplication window per event type', () => {
+    const SECOND = 1_000;
+    const HOUR = 60 * 60 * SECOND;
+
+    @Injectable()
+    class InkitLog {
+      readonly seen: string[] = [];
+      @OnWebhook('inkit.*')
+      any(event: WebhookEvent<InkitWebhookDto>) {
+        this.seen.push(`${event.payload.event_type}:${event.payload.resource_id}`);
+      }
+    }
+
+    /** The memory store on a clock the test moves; it also notes the window each completion was given. */
+    class ClockedStore extends MemoryIdempotencyStore {
+      clock = 1_700_000_000_000;
+      readonly windows: [string, number][] = [];
+      constructor() {
+        super(10_000, () => this.clock);
+      }
+      override complete(key: string, owner: string, ttlMs: number): Promise<void> {
+        this.windows.push([key, ttlMs]);
+        return super.complete(key, owner, ttlMs);
+      }
+    }
+
+    const start = async (idempotency?: object) => {
+      const store = new ClockedStore();
+      ({ app } = await createTestApp({
+        providers: [InkitLog],
+        webhooks: { providers: providerOptions, store, idempotency },
+      }));
+      const send = async (type: string, id: string) =>
+        (await postInkit('/webhooks/inkit', JSON.stringify({ event_type: type, resource_id: id }))).status;
+      return { store, send, seen: app.get(InkitLog).seen };
+    };
+
+    it('runs both of two access events for one resource when the second comes after the short window', async () => {
+      const { store, send, seen } = await start();
+      expect(await send('DOCUMENT_PDF_ACCESS', 'doc_acc')).toBe(200);
+      // A retry after a lost reply, or a double send, within the window: still a duplicate.
+      store.clock += 30 * SECOND;
+      expect(await send('DOCUMENT_PDF_ACCESS', 'doc_acc')).toBe(200);
+      expect(seen).toEqual(['DOCUMENT_PDF_ACCESS:doc_acc']);
+      // A second, real access later on: delivered.
+      store.clock += 31 * SECOND;
+      expect(await send('DOCUMENT_PDF_ACCESS', 'doc_acc')).toBe(200);
+      store.clock += 61 * SECOND;
+      expect(await send('MAGIC_LINK_ACCESS', 'doc_acc')).toBe(200);
+      store.clock += 61 * SECOND;
+      expect(await send('MAGIC_LINK_ACCESS', 'doc_acc')).toBe(200);
+      expect(seen).toEqual([
+        'DOCUMENT_PDF_ACCESS:doc_acc',
+        'DOCUMENT_PDF_ACCESS:doc_acc',
+        'MAGIC_LINK_ACCESS:doc_acc',
+        'MAGIC_LINK_ACCESS:doc_acc',
+      ]);
+    });
+
+    it('keeps a non-access event a duplicate for 24 h, and tells the store each window', async () => {
+      const { store, send, seen } = await start();
+      expect(await send('DOCUMENT_CREATE_FINISHED', 'doc_fin')).toBe(200);
+      store.clock += 23 * HOUR;
+      expect(await send('DOCUMENT_CREATE_FINISHED', 'doc_fin')).toBe(200);
+      expect(seen).toEqual(['DOCUMENT_CREATE_FINISHED:doc_fin']);
+      store.clock += 2 * HOUR;
+      expect(await send('DOCUMENT_CREATE_FINISHED', 'doc_fin')).toBe(200);
+      expect(seen).toHaveLength(2);
+      expect(await send('RENDER_METADATA_ACCESS', 'doc_fin')).toBe(200);
+      expect(store.windows).toEqual([
+        ['inkit:DOCUMENT_CREATE_FINISHED:doc_fin', 24 * HOUR],
+        ['inkit:DOCUMENT_CREATE_FINISHED:doc_fin', 24 * HOUR],
+        ['inkit:RENDER_METADATA_ACCESS:doc_fin', 60 * SECOND],
+      ]);
+    });
+
+    it('takes idempotency.ttlByEvent over the built-in windows', async () => {
+      const { store, send, seen } = await start({
+        ttlByEvent: { 'inkit.DOCUMENT_PDF_ACCESS': HOUR, 'inkit.DOCUMENT_CREATE_FINISHED': 1 * SECOND },
+      });
+      expect(await send('DOCUMENT_PDF_ACCESS', 'doc_ovr')).toBe(200);
+      expect(await send('DOCUMENT_CREATE_FINISHED', 'doc_ovr')).toBe(200);
+      store.clock += 2 * SECOND;
+      expect(await send('DOCUMENT_CREATE_FINISHED', 'doc_ovr')).toBe(200);
+      store.clock += 59 * SECOND;
+      expect(await send('DOCUMENT_PDF_ACCESS', 'doc_ovr')).toBe(200);
+      expect(seen).toEqual([
+        'DOCUMENT_PDF_ACCESS:doc_ovr',
+        'DOCUMENT_CREATE_FINISHED:doc_ovr',
+        'DOCUMENT_CREATE_FINISHED:doc_ovr',
+      ]);
+    });
+
+    it.each([
+      [{ 'inkit.DOCUMENT_PDF_ACCESS': 0 }, 'idempotency.ttlByEvent["inkit.DOCUMENT_PDF_ACCESS"]'],
+      [{ 'inkt.DOCUMENT_PDF_ACCESS': 60_000 }, 'idempotency.ttlByEvent["inkt.DOCUMENT_PDF_ACCESS"]'],
+    ])('fails at startup on a bad ttlByEvent %j, naming it', async (ttlByEvent, option) => {
+      await expect(
+        createTestApp({
+          imports: [WebhooksModule.forRoot({ providers: providerOptions, idempotency: { ttlByEvent } })],
+        }),
+      ).rejects.toThrow(option);
+    });
+  });
+
   it("leaves the app's other routes to the app's own parsers", async () => {
     @Controller('app')
     class AppRoutes {
@@ -301,7 +407,8 @@ describe.each(ADAPTERS)('WebhooksModule on %s', (adapter: Adapter) => {
   });
 
   it("applies the module's bodyLimit to its routes, above and below the framework's default", async () => {
-    const big = inkitBody('x'.repeat(1536 * 1024));
+    // Padded beside the id: an id that long is itself refused (at most 256 characters).
+    const big = JSON.stringify({ ...JSON.parse(inkitBody('big')), pad: 'x'.repeat(1536 * 1024) });
     ({ app } = await createTestApp({ webhooks: { bodyLimit: 2 * 1024 * 1024 } }));
     expect((await postInkit('/webhooks/inkit', big)).status).toBe(200);
     await app.close();

@@ -44,6 +44,7 @@ export {
   WebhookHandlerException,
   WebhookPayloadTooLargeException,
   WebhookStoreException,
+  WebhookUnsupportedEncodingException,
 } from './webhooks.exception.js';
 export * from './dto/index.js';
 export {
@@ -53,6 +54,7 @@ export {
   createCertificallVerifier,
   createIllowVerifier,
   WebhookConfigurationError,
+  DEFAULT_JSON_FALLBACK_LIMIT,
   type OxskytCredentials,
   type InkitCredentials,
   type OvcodeCredentials,

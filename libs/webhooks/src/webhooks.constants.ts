@@ -22,6 +22,15 @@ export const DEFAULT_IDEMPOTENCY = {
   leaseMs: 60 * 1000,
   /** Bound on the in-memory store, so a flood of unique deliveries cannot grow memory without limit. */
   maxEntries: 10_000,
+  /**
+   * The window of events that truly happen again under one key (Inkit's access events: a PDF or
+   * a magic link opened twice), so that a real second event is not dropped as a retry. Long enough
+   * for a near-simultaneous double send and for a retry after a lost reply: no vendor documents
+   * its timeout or retry policy, and 60 s is the lease too, so a retry is absorbed for as long
+   * after completion as it is answered 409 after the claim. Not an option of its own: change it
+   * per event with `idempotency.ttlByEvent`.
+   */
+  repeatableEventTtlMs: 60 * 1000,
 } as const;
 
 /** Headers never handed to handlers, events or logs as they arrived. */

@@ -35,6 +35,7 @@ export type WebhookOutcomeReason =
   | 'invalid-body'
   | 'invalid-payload'
   | 'too-large'
+  | 'unsupported-encoding'
   | 'in-flight'
   | 'handler-error'
   | 'store-unavailable';

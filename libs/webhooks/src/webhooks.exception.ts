@@ -22,6 +22,7 @@ const STATUS_TEXT: Partial<Record<number, string>> = {
   401: 'Unauthorized',
   409: 'Conflict',
   413: 'Payload Too Large',
+  415: 'Unsupported Media Type',
   500: 'Internal Server Error',
 };
 
@@ -64,6 +65,20 @@ export class WebhookHandlerException extends WebhookException {
 export class WebhookPayloadTooLargeException extends WebhookException {
   constructor(limit: number) {
     super(HttpStatus.PAYLOAD_TOO_LARGE, 'too-large', `Body exceeds the limit of ${limit} bytes`);
+  }
+}
+
+/**
+ * 415: the body arrives with a Content-Encoding (gzip, deflate...). No vendor documents
+ * compression, and a signature covers the bytes as sent, so it is refused before any work.
+ */
+export class WebhookUnsupportedEncodingException extends WebhookException {
+  constructor() {
+    super(
+      HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+      'unsupported-encoding',
+      'Content-Encoding is not supported: send the body as is (identity)',
+    );
   }
 }
 

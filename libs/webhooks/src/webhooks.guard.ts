@@ -2,6 +2,7 @@ import { type CanActivate, type ExecutionContext, Injectable, NotFoundException 
 import type { HeaderBag } from './schemes/index.js';
 import { RAW_BODY_PROPERTY, WEBHOOK_REQUEST_STATE, type WebhookProvider } from './webhooks.constants.js';
 import { WebhookVerificationException } from './webhooks.exception.js';
+import { isIdentityEncoding } from './webhooks.raw-body.js';
 import { WebhooksRegistry } from './webhooks.registry.js';
 import { WebhooksService, type WebhookRequestState } from './webhooks.service.js';
 
@@ -29,6 +30,8 @@ export abstract class WebhookGuard implements CanActivate {
 
     const state = this.webhooks.begin(this.provider, this.getRawBody(request), this.getHeaders(request));
     (request as Record<symbol, WebhookRequestState>)[WEBHOOK_REQUEST_STATE] = state;
+    // 415 before the bytes are checked: no vendor compresses a body (see isIdentityEncoding).
+    if (!isIdentityEncoding(state.headers)) return this.webhooks.rejectEncoding(state);
     const result = sender.verify(state.rawBody, state.headers);
     if (!result.ok) {
       return this.webhooks.rejectVerification(state, result).then(() => {
@@ -36,6 +39,8 @@ export abstract class WebhookGuard implements CanActivate {
       });
     }
     state.verified = true;
+    // The verifier's own frozen result, not a copy: nothing allocated on the hot path.
+    state.verification = result;
     return true;
   }
 

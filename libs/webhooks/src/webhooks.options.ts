@@ -16,8 +16,24 @@ export interface WebhookProvidersOptions {
 }
 
 export interface WebhookIdempotencyOptions {
-  /** How long a processed delivery is remembered (ms). Default 24 h. */
+  /**
+   * How long a processed delivery is remembered (ms): a retry within it is a duplicate, the same
+   * key after it a new delivery. Default 24 h, for every event without a window of its own
+   * (see `ttlByEvent`).
+   */
   ttlMs?: number;
+  /**
+   * The window (ms) of some events, in place of `ttlMs`: keyed by full event name
+   * (`'inkit.DOCUMENT_PDF_ACCESS'`), or by sender (`'inkit'`, all of its events). A full name beats
+   * its sender's entry, which beats the built-in windows, which beat `ttlMs`.
+   *
+   * Default: 60 s for Inkit's DOCUMENT_PDF_ACCESS, MAGIC_LINK_ACCESS, MAGIC_LINK_ACCESS_FAILED and
+   * RENDER_METADATA_ACCESS, which carry no delivery id and can truly happen twice for one
+   * resource; `ttlMs` for every other event. A shorter window lets a real repeat through sooner,
+   * but a sender's retry that comes after it runs the handlers again. Checked at startup: each
+   * value a positive integer, each key a known sender with an optional `.EVENT_TYPE`.
+   */
+  ttlByEvent?: Readonly<Record<string, number | undefined>>;
   /** How long an in-flight claim holds (ms) before a retry may take it over. Default 60 s. */
   leaseMs?: number;
   /** Entry bound of the default in-memory store. Default 10,000. */

@@ -3,7 +3,7 @@ import { EventEmitter2 } from '@nestjs/event-emitter';
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { validatePayload } from './dto/validate.js';
-import type { HeaderBag, Rejected } from './schemes/index.js';
+import type { Accepted, HeaderBag, Rejected } from './schemes/index.js';
 import {
   REDACTED,
   REDACTED_HEADERS,
@@ -19,10 +19,13 @@ import {
   WebhookInFlightException,
   WebhookPayloadException,
   WebhookStoreException,
+  WebhookUnsupportedEncodingException,
 } from './webhooks.exception.js';
 import { WebhooksRegistry } from './webhooks.registry.js';
 import { EVENT_TYPE_PATTERN } from './webhooks.senders.js';
 import { WebhookIdempotencyStore } from './webhooks.storage.js';
+import { findLoneSurrogate, parseJsonExact } from './webhooks.json.js';
+import { describeError } from './webhooks.log.js';
 
 /** What the guard learned about a delivery, kept on the request for the steps after it. */
 export interface WebhookRequestState {
@@ -33,6 +36,8 @@ export interface WebhookRequestState {
   readonly rawBody: Buffer;
   readonly headers: HeaderBag;
   verified: boolean;
+  /** How the delivery verified (set with `verified`): the key of a re-serialized body depends on it. */
+  verification?: Accepted;
   event?: string;
   idempotencyKey?: string;
 }
@@ -97,6 +102,19 @@ export class WebhooksService {
     });
   }
 
+  /** The guards' 415 for an encoded body (see isIdentityEncoding), reported like any rejection. */
+  async rejectEncoding(state: WebhookRequestState): Promise<never> {
+    const error = new WebhookUnsupportedEncodingException();
+    const { message } = error.getResponse() as { message: string };
+    await this.report(state, 'rejected', {
+      outcome: 'rejected',
+      status: error.getStatus(),
+      reason: error.reason,
+      message,
+    });
+    throw error;
+  }
+
   /** Everything after a successful verification; resolves when handlers are done, or rejects with a WebhookException. */
   process(state: WebhookRequestState, routeEvent?: string): Promise<void> {
     // A then() rather than an async wrapper around run(): one promise fewer per delivery.
@@ -125,8 +143,8 @@ export class WebhooksService {
    * answered 500 so the sender retries, and reported like any other outcome.
    */
   private storeFailure(state: WebhookRequestState, error: unknown): WebhookException {
-    const reason = error instanceof Error ? error : new Error(String(error));
-    this.logger.error(`Delivery ${state.id} could not be processed: ${reason.message}`, reason.stack);
+    const { message, trace } = describeError(error);
+    this.logger.error(`Delivery ${state.id} could not be processed: ${message}`, trace);
     return new WebhookStoreException();
   }
 
@@ -145,7 +163,7 @@ export class WebhooksService {
       throw new WebhookPayloadException('invalid-payload', 'event type must match [A-Za-z0-9_-]{1,100}');
     }
     const name = `${state.provider}.${type}`;
-    const key = definition.idempotencyKey(payload, state.rawBody);
+    const key = definition.idempotencyKey(payload, state.rawBody, state.verification);
     state.event = name;
     state.idempotencyKey = key;
 
@@ -173,12 +191,13 @@ export class WebhooksService {
     if (failures.length > 0) {
       await this.store.release(key, state.id);
       for (const failure of failures) {
-        const error = failure instanceof Error ? failure : new Error(String(failure));
-        this.logger.error(`Handler for ${name} (delivery ${state.id}) failed: ${error.message}`, error.stack);
+        // Bounded: a handler's error may quote the payload (see describeError).
+        const { message, trace } = describeError(failure);
+        this.logger.error(`Handler for ${name} (delivery ${state.id}) failed: ${message}`, trace);
       }
       throw new WebhookHandlerException();
     }
-    await this.store.complete(key, state.id, this.registry.ttlMs);
+    await this.store.complete(key, state.id, this.registry.ttlFor(state.provider, name));
     await this.report(state, 'accepted', { outcome: 'accepted', status: 200, rawBody: state.rawBody });
   }
 
@@ -191,7 +210,8 @@ export class WebhooksService {
     }
     let parsed: unknown;
     try {
-      parsed = JSON.parse(text);
+      // Integers beyond 2^53 arrive as strings of their exact digits rather than rounded.
+      parsed = parseJsonExact(text);
     } catch {
       throw new WebhookPayloadException('invalid-body', 'Body is not valid JSON');
     }
@@ -200,6 +220,15 @@ export class WebhooksService {
     // The plain search first: it is far cheaper than the regex, which it spares almost every body.
     if (text.includes('\\u0000') && ESCAPED_NUL.test(text)) {
       throw new WebhookPayloadException('invalid-body', 'Body contains U+0000, which is refused');
+    }
+    // Likewise an unpaired surrogate: jsonb refuses it, and text silently stores U+FFFD instead,
+    // so what was signed is not what is kept. Named by its path, since the sender must fix it.
+    const surrogate = findLoneSurrogate(text, parsed);
+    if (surrogate !== undefined) {
+      throw new WebhookPayloadException(
+        'invalid-body',
+        `${surrogate} holds a lone UTF-16 surrogate (a \\uD800-\\uDFFF escape without its pair), which is refused`,
+      );
     }
     return parsed;
   }
@@ -276,9 +305,10 @@ export class WebhooksService {
     ).then((results) => {
       for (const result of results) {
         if (result.status === 'rejected') {
+          const { message, trace } = describeError(result.reason);
           this.logger.error(
-            `An outcome listener failed for delivery ${outcome.deliveryId}`,
-            String(result.reason),
+            `An outcome listener failed for delivery ${outcome.deliveryId}: ${message}`,
+            trace,
           );
         }
       }

@@ -13,6 +13,7 @@ import {
   IsUrl,
   ValidateNested,
 } from 'class-validator';
+import { IsBoundedIdentifier } from './identifier.js';
 
 /**
  * The kind of a case step, as documented by Certificall. The vendor's page spells the last
@@ -134,10 +135,13 @@ export class BaseItemDto extends ItemDto {
 
 /** The body Certificall posts once a case has been validated. */
 export class ShareCasesWithMetaDatasDto {
+  // Both make the idempotency key; cfRef is the record key a receiver files the case under.
   @IsString()
+  @IsBoundedIdentifier()
   cfRef!: string;
 
   @IsString()
+  @IsBoundedIdentifier()
   reportId!: string;
 
   @IsUrl()

@@ -1,4 +1,5 @@
 import { IsNotEmpty, IsString, ValidateBy, type ValidationOptions } from 'class-validator';
+import { IsBoundedIdentifier, MAX_IDENTIFIER_LENGTH } from './identifier.js';
 
 /**
  * Requires the property to be present with any JSON value, `null` included (which
@@ -11,6 +12,27 @@ function IsPresent(options?: ValidationOptions): PropertyDecorator {
       validator: {
         validate: (value: unknown) => value !== undefined,
         defaultMessage: () => '$property must be present',
+      },
+    },
+    options,
+  );
+}
+
+/**
+ * `metadata.id`, when metadata is an object with a string id, within MAX_IDENTIFIER_LENGTH: the
+ * metadata is not typed here, but its id is what a receiver files the event's record under.
+ */
+function HasBoundedId(options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'hasBoundedId',
+      validator: {
+        validate: (value: unknown) => {
+          const id = typeof value === 'object' && value !== null ? (value as { id?: unknown }).id : undefined;
+          return typeof id !== 'string' || id.length <= MAX_IDENTIFIER_LENGTH;
+        },
+        defaultMessage: () =>
+          `$property.id must be shorter than or equal to ${MAX_IDENTIFIER_LENGTH} characters`,
       },
     },
     options,
@@ -35,9 +57,11 @@ export class IllowWebhookDto {
   // message look like the same one.
   @IsString()
   @IsNotEmpty()
+  @IsBoundedIdentifier()
   idempotencyKey!: string;
 
   @IsPresent()
+  @HasBoundedId()
   metadata!: unknown;
 }
 
@@ -49,6 +73,7 @@ export class IllowWebhookDto {
 export class IllowDsrCreatedMetadataDto {
   @IsString()
   @IsNotEmpty()
+  @IsBoundedIdentifier()
   id!: string;
 
   @IsString()

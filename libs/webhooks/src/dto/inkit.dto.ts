@@ -1,4 +1,5 @@
 import { IsNotEmpty, IsString } from 'class-validator';
+import { IsBoundedIdentifier } from './identifier.js';
 
 /** The event types Inkit documents. Inkit may add more: see {@link InkitWebhookDto.event_type}. */
 export enum InkitEventType {
@@ -31,7 +32,9 @@ export class InkitWebhookDto {
   @IsNotEmpty()
   event_type!: InkitEventType | (string & Record<never, never>);
 
+  // Part of the idempotency key, and the record key a receiver files the document under.
   @IsString()
   @IsNotEmpty()
+  @IsBoundedIdentifier()
   resource_id!: string;
 }

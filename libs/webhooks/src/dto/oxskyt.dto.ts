@@ -1,4 +1,5 @@
 import { IsOptional, ValidateBy, type ValidationOptions } from 'class-validator';
+import { IsBoundedIdentifier } from './identifier.js';
 
 /** Accepts a string or a finite number: the two forms a record id plausibly takes in JSON. */
 function IsStringOrNumber(options?: ValidationOptions): PropertyDecorator {
@@ -23,11 +24,15 @@ function IsStringOrNumber(options?: ValidationOptions): PropertyDecorator {
 export class OxskytReportDto {
   [key: string]: unknown;
 
+  // A receiver files the report under one of these (the idempotency key is the body's hash).
+  // An integer beyond 2^53 arrives as a string of its digits (see parseJsonExact).
   @IsOptional()
   @IsStringOrNumber()
+  @IsBoundedIdentifier()
   id?: string | number;
 
   @IsOptional()
   @IsStringOrNumber()
+  @IsBoundedIdentifier()
   reportId?: string | number;
 }

@@ -52,7 +52,10 @@ function collect(errors: readonly ValidationError[], parent: string, out: string
 function pathMessage(kind: string, message: string, property: string, path: string): string {
   // Its default message names the array, not the element that is wrong.
   if (kind === 'nestedValidation') return `${path} must be an object`;
-  if (message.startsWith(`${property} `)) return path + message.slice(property.length);
+  // The property's name, or a member of it (`metadata.id must ...`), is replaced by the path.
+  if (message.startsWith(`${property} `) || message.startsWith(`${property}.`)) {
+    return path + message.slice(property.length);
+  }
   return `${path}: ${message}`;
 }
 

@@ -91,6 +91,25 @@ describe('Certificall scheme', () => {
     expect(all(pretty, hmacHeaders(B64))).toEqual({ ok: true, method: 'hmac', viaFallback: true });
   });
 
+  it('tries that fallback only up to jsonFallbackLimit (default 256 KiB), 0 turning it off', () => {
+    const big = { a: 1, pad: 'x'.repeat(300 * 1024) };
+    const pretty = Buffer.from(JSON.stringify(big, null, 2));
+    const headers = hmacSigned(JSON.stringify(big));
+    expect(all(pretty, headers)).toMatchObject({ ok: false, reason: 'mismatch' });
+    const roomy = createCertificallVerifier({
+      hmac: { apiKey: KEY, apiSecret: 's3cr3t' },
+      jsonFallbackLimit: 2 ** 20,
+    });
+    expect(roomy(pretty, headers)).toEqual({ ok: true, method: 'hmac', viaFallback: true });
+    const off = createCertificallVerifier({
+      hmac: { apiKey: KEY, apiSecret: 's3cr3t' },
+      jsonFallbackLimit: 0,
+    });
+    const small = Buffer.from(JSON.stringify({ a: 1 }, null, 2));
+    expect(off(small, hmacHeaders(HEX))).toMatchObject({ ok: false, reason: 'mismatch' });
+    expect(off(BODY, hmacHeaders(HEX))).toEqual({ ok: true, method: 'hmac' });
+  });
+
   const tampered = Buffer.from(CASE);
   tampered[tampered.length - 6] ^= 0x01;
   const rejections: [string, Uint8Array, HeaderBag, RejectionReason][] = [
@@ -199,6 +218,7 @@ describe('Certificall scheme', () => {
     [{ hmac: [{ apiKey: '', apiSecret: 's' }] }, '"certificall.hmac[0].apiKey"', 'non-empty'],
     [{ basic: { username: 'a:b', password: 'p' } }, '"certificall.basic.username"', '":"'],
     [{ basic: [{ username: 'u', password: [] }] }, '"certificall.basic[0].password"', 'at least one'],
+    [{ bearerToken: 't', jsonFallbackLimit: -1 }, '"certificall.jsonFallbackLimit"', 'byte count'],
   ])('refuses configuration %j', (credentials, option, detail) => {
     const create = () => createCertificallVerifier(credentials);
     expect(create).toThrow(WebhookConfigurationError);

@@ -7,6 +7,7 @@ import {
   headerTokenList,
   hmacSha256,
   hmacSha256Of,
+  jsonFallbackLimit,
   neverThrows,
   toBytes,
   TokenSet,
@@ -40,6 +41,11 @@ export interface CertificallCredentials {
   bearerToken?: Credential;
   hmac?: CertificallHmacCredential | readonly CertificallHmacCredential[];
   basic?: CertificallBasicCredential | readonly CertificallBasicCredential[];
+  /**
+   * HMAC: largest body (bytes) on which the compact JSON.stringify form is tried once the raw
+   * bytes failed; 0 turns that fallback off. Default 256 KiB (DEFAULT_JSON_FALLBACK_LIMIT).
+   */
+  jsonFallbackLimit?: number;
 }
 
 export type CertificallSigning =
@@ -119,6 +125,7 @@ function decodeSignature(encoded: string): Buffer | undefined {
 function hmacCheck(
   option: string,
   value: CertificallHmacCredential | readonly CertificallHmacCredential[],
+  fallbackLimit: number,
 ): MethodCheck {
   // The key travels in clear (it is also the X-Api-Key header): an identifier, not a secret, so a
   // plain lookup selects its secrets; those are then all tried in constant time.
@@ -133,7 +140,7 @@ function hmacCheck(
   const none: Digester[] = [];
   const readKey = requiredHeader(API_KEY);
   // The vendor's example signs JSON.stringify(requestBody), not the bytes it sends.
-  const match = bodyMatcher({ jsonFallback: true, method: 'hmac' });
+  const match = bodyMatcher({ jsonFallback: true, fallbackLimit, method: 'hmac' });
   const malformed = result(
     rejected('malformed', 'HMAC-SHA256 credentials must be <apiKey>:<64 hex or 44 base64 signature>'),
   );
@@ -161,9 +168,10 @@ export function createCertificallVerifier(
   if (bearerToken === undefined && hmac === undefined && basic === undefined) {
     throw new WebhookConfigurationError(optionPath, 'configure at least one of bearerToken, hmac, basic');
   }
+  const fallbackLimit = jsonFallbackLimit(`${optionPath}.jsonFallbackLimit`, credentials.jsonFallbackLimit);
   const checks = new Map<Method, MethodCheck>();
   if (bearerToken !== undefined) checks.set('bearer', bearerCheck(`${optionPath}.bearerToken`, bearerToken));
-  if (hmac !== undefined) checks.set('hmac', hmacCheck(`${optionPath}.hmac`, hmac));
+  if (hmac !== undefined) checks.set('hmac', hmacCheck(`${optionPath}.hmac`, hmac, fallbackLimit));
   if (basic !== undefined) checks.set('basic', basicCheck(`${optionPath}.basic`, basic));
 
   // Keyed by the scheme as sent, lower-cased; an unconfigured one answers its own rejection.

@@ -148,9 +148,134 @@ export function compactJson(body: Uint8Array): Buffer | undefined {
   }
 }
 
+const SPACE = 0x20;
+const TAB = 0x09;
+const LF = 0x0a;
+const CR = 0x0d;
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const MINUS = 0x2d;
+const DOT = 0x2e;
+const ZERO = 0x30;
+const NINE = 0x39;
+const isDigit = (byte: number) => byte >= ZERO && byte <= NINE;
+/** What may follow a backslash in JSON.stringify's output besides `u`: `"` `\` `b` `f` `n` `r` `t`. */
+const SHORT_ESCAPES: ReadonlySet<number> = new Set([0x22, 0x5c, 0x62, 0x66, 0x6e, 0x72, 0x74]);
+/** Bytes of a string read one by one before the rest is searched natively. */
+const SHORT_STRING = 32;
+/** Significant digits any decimal keeps through a double and back (DBL_DIG). */
+const EXACT_DIGITS = 15;
+
+/**
+ * Where the number token starting at `start` ends when JavaScript writes it exactly so, else -1:
+ * `0`, or an integer or plain decimal of at most 15 significant digits (each such decimal is the
+ * shortest that reads back as its double), without a trailing fraction zero, an exponent, `-0`,
+ * or a value under 1e-6 (written with an exponent). Anything else may be re-spelled.
+ */
+function canonicalNumberEnd(body: Uint8Array, start: number): number {
+  let at = start;
+  if (body[at] === MINUS) at++;
+  const first = at;
+  while (at < body.length && isDigit(body[at]!)) at++;
+  const integerDigits = at - first;
+  if (integerDigits === 0 || (integerDigits > 1 && body[first] === ZERO)) return -1;
+  let significant = body[first] === ZERO ? 0 : integerDigits;
+  if (body[at] === DOT) {
+    const fraction = ++at;
+    while (at < body.length && isDigit(body[at]!)) at++;
+    if (at === fraction || body[at - 1] === ZERO) return -1;
+    if (significant === 0) {
+      let zeros = fraction;
+      while (body[zeros] === ZERO) zeros++;
+      if (zeros - fraction > 5) return -1;
+      significant = at - zeros;
+    } else significant += at - fraction;
+  } else if (significant === 0 && start !== first) return -1; // -0
+  if (significant > EXACT_DIGITS) return -1;
+  const next = body[at];
+  return next === 0x65 || next === 0x45 ? -1 : at;
+}
+
+/**
+ * True when the bytes hold nothing that JSON.stringify(JSON.parse(...)) would write differently:
+ * no whitespace between tokens, no escape but the short ones, numbers spelled as JavaScript spells
+ * them. Such a body is its own compact form (short of duplicate keys, or integer-like keys out of
+ * JavaScript's order, which no JavaScript signer can produce), so the fallback could only hash
+ * the same bytes again. One pass over the bytes, no decoding: multi-byte UTF-8 never looks like
+ * ASCII. Invalid JSON may pass; the fallback would refuse it anyway.
+ */
+export function isCompactJson(body: Uint8Array): boolean {
+  const bytes = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  const length = bytes.length;
+  // A string's first bytes are read one by one, the rest of a long one found with Buffer#indexOf.
+  // Per 240 KiB here: short strings ~0.6 ms as with a plain loop; long ones (base64 data) 0.02 ms
+  // instead of 0.6 ms; one-letter strings no worse than the loop, where indexOf alone took 2.4 ms.
+  // The next backslash is kept, not searched again per string, so a late one cannot make the scan
+  // quadratic.
+  let backslash = bytes.indexOf(BACKSLASH);
+  let at = 0;
+  while (at < length) {
+    const byte = bytes[at]!;
+    if (byte === QUOTE) {
+      at++;
+      const stop = Math.min(length, at + SHORT_STRING);
+      let closed = false;
+      while (at < stop) {
+        const inside = bytes[at]!;
+        if (inside === QUOTE) {
+          closed = true;
+          at++;
+          break;
+        }
+        if (inside !== BACKSLASH) at++;
+        // \/ and \u... may spell a character JSON.stringify writes as itself.
+        else if (SHORT_ESCAPES.has(bytes[at + 1]!)) at += 2;
+        else return false;
+      }
+      while (!closed) {
+        const end = bytes.indexOf(QUOTE, at);
+        if (end < 0) return true;
+        if (backslash !== -1 && backslash < at) backslash = bytes.indexOf(BACKSLASH, at);
+        if (backslash === -1 || backslash > end) {
+          closed = true;
+          at = end + 1;
+        } else if (SHORT_ESCAPES.has(bytes[backslash + 1]!)) at = backslash + 2;
+        else return false;
+      }
+    } else if (byte === MINUS || isDigit(byte)) {
+      at = canonicalNumberEnd(bytes, at);
+      if (at < 0) return false;
+    } else if (byte === SPACE || byte === TAB || byte === LF || byte === CR) {
+      return false;
+    } else at++;
+  }
+  return true;
+}
+
+/**
+ * Largest body, in bytes, the compact-JSON fallback is tried on unless configured otherwise. The
+ * fallback parses and re-serializes a body before anything shows it is genuine, so this bounds
+ * what a forged delivery can cost: about 4 ms of verification for a re-spaced body at this size,
+ * against 16-22 ms at the 1 MiB body limit before (docs/PERFORMANCE.md, bench/fallback.mjs).
+ * Generous for the bodies these vendors describe (a Certificall case lists URLs, not images); a
+ * body beyond it must match as sent.
+ */
+export const DEFAULT_JSON_FALLBACK_LIMIT = 256 * 1024;
+
+/** The `jsonFallbackLimit` option: a byte count, 0 to turn the fallback off; checked at startup. */
+export function jsonFallbackLimit(option: string, value: number | undefined): number {
+  if (value === undefined) return DEFAULT_JSON_FALLBACK_LIMIT;
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw new WebhookConfigurationError(option, 'must be a byte count: an integer, 0 or more');
+  }
+  return value;
+}
+
 export interface BodyMatchOptions {
   /** Also try compactJson(body) once the raw bytes failed (only where the vendor signs that). */
   readonly jsonFallback: boolean;
+  /** Largest body the fallback is tried on; default DEFAULT_JSON_FALLBACK_LIMIT. */
+  readonly fallbackLimit?: number;
   readonly method?: string;
 }
 
@@ -162,14 +287,21 @@ export type BodyMatcher = (
 ) => VerifyResult;
 
 /** Prepared once per verifier, with its results: a verifier runs per delivery and should not allocate to answer. */
-export function bodyMatcher({ jsonFallback, method }: BodyMatchOptions): BodyMatcher {
+export function bodyMatcher({
+  jsonFallback,
+  fallbackLimit = DEFAULT_JSON_FALLBACK_LIMIT,
+  method,
+}: BodyMatchOptions): BodyMatcher {
   const extra = method === undefined ? {} : { method };
   const viaBytes = Object.freeze(accepted(extra));
   const viaFallback = Object.freeze(accepted({ ...extra, viaFallback: true }));
   const mismatch = Object.freeze(rejected('mismatch', 'signature does not match'));
   return (digesters, body, signature) => {
     if (anyDigestEquals(digesters, body, signature)) return viaBytes;
-    const compact = jsonFallback ? compactJson(body) : undefined;
+    // Unauthenticated work: a parse and a re-serialization, ~20 ms for a forged 1 MiB body, so only
+    // where it could produce other bytes, and only up to the limit (bench/fallback.mjs).
+    if (!jsonFallback || body.length > fallbackLimit || isCompactJson(body)) return mismatch;
+    const compact = compactJson(body);
     if (compact !== undefined && anyDigestEquals(digesters, compact, signature)) return viaFallback;
     return mismatch;
   };

@@ -70,6 +70,20 @@ describe('OxsKYT scheme', () => {
     });
   });
 
+  it('tries that fallback only up to jsonFallbackLimit (default 256 KiB), 0 turning it off', () => {
+    const big = { a: 1, pad: 'x'.repeat(300 * 1024) };
+    const pretty = bytes(JSON.stringify(big, null, 2));
+    const headers = { 'x-signature': signature(JSON.stringify(big)) };
+    expect(verify(pretty, headers)).toMatchObject({ ok: false, reason: 'mismatch' });
+    const roomy = createOxskytVerifier({ secret: SECRET, jsonFallbackLimit: 2 ** 20 });
+    expect(roomy(pretty, headers)).toEqual({ ok: true, viaFallback: true });
+    const off = createOxskytVerifier({ secret: SECRET, jsonFallbackLimit: 0 });
+    expect(off(bytes(JSON.stringify({ a: 1 }, null, 2)), { 'x-signature': VECTOR })).toMatchObject({
+      reason: 'mismatch',
+    });
+    expect(off(bytes(BODY), { 'x-signature': VECTOR })).toEqual({ ok: true });
+  });
+
   it('does not let the fallback reorder keys', () => {
     expect(verify(bytes('{"b":2,"a":1}'), { 'x-signature': signature('{"a":1,"b":2}') })).toMatchObject({
       reason: 'mismatch',
@@ -108,6 +122,8 @@ describe('OxsKYT scheme', () => {
     [{ secret: [] }, 'oxskyt.secret'],
     [{ secret: ['ok', ''] }, 'oxskyt.secret[1]'],
     [{}, 'oxskyt.secret'],
+    [{ secret: 's', jsonFallbackLimit: -1 }, 'oxskyt.jsonFallbackLimit'],
+    [{ secret: 's', jsonFallbackLimit: 0.5 }, 'oxskyt.jsonFallbackLimit'],
   ])('refuses configuration %j naming %s', (credentials, option) => {
     const create = () => createOxskytVerifier(credentials as { secret: string });
     expect(create).toThrow(WebhookConfigurationError);

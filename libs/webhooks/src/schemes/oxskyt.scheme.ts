@@ -1,9 +1,20 @@
 import { createHash } from 'node:crypto';
-import { credentialList, hexDigestVerifier, toBytes, type Digester } from './credentials.js';
+import {
+  credentialList,
+  hexDigestVerifier,
+  jsonFallbackLimit,
+  toBytes,
+  type Digester,
+} from './credentials.js';
 import type { Credential, SignedHeaders, Verifier } from './scheme.types.js';
 
 export interface OxskytCredentials {
   secret: Credential;
+  /**
+   * Largest body (bytes) on which the compact JSON.stringify form is tried once the raw bytes
+   * failed; 0 turns that fallback off. Default 256 KiB (DEFAULT_JSON_FALLBACK_LIMIT).
+   */
+  jsonFallbackLimit?: number;
 }
 
 const HEADER = 'x-signature';
@@ -16,8 +27,9 @@ const oxskytDigester = (secret: string): Digester => {
 
 export function createOxskytVerifier(credentials: OxskytCredentials, optionPath = 'oxskyt'): Verifier {
   const secrets = credentialList(`${optionPath}.secret`, credentials?.secret);
+  const fallbackLimit = jsonFallbackLimit(`${optionPath}.jsonFallbackLimit`, credentials?.jsonFallbackLimit);
   // The vendor's own example hashes JSON.stringify(req.body), so a sender may have signed that.
-  return hexDigestVerifier(HEADER, secrets.map(oxskytDigester), { jsonFallback: true });
+  return hexDigestVerifier(HEADER, secrets.map(oxskytDigester), { jsonFallback: true, fallbackLimit });
 }
 
 export function signOxskyt(body: string | Uint8Array, credentials: { secret: string }): SignedHeaders {
