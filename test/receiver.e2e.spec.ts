@@ -146,6 +146,24 @@ describe.each(databases)('the receiver on %s', (_name, makeDatabase) => {
     await api().get('/api/deliveries?status=abc').expect(400);
   });
 
+  it('keeps integers beyond 2^53 exact: two reports, two records, digits as sent', async () => {
+    const { signOxskyt, signOvcode } = await import('nestjs-webhooks/testing');
+    for (const id of ['9007199254740993', '9007199254740992']) {
+      const body = `{"id":${id},"score":12345678901234567891}`;
+      expect(
+        (await deliver('/webhooks/oxskyt', body, signOxskyt(body, { secret: credentials.oxskyt }))).status,
+      ).toBe(200);
+      const record = (await api().get(`/api/records/oxskyt/${id}`).expect(200)).body;
+      expect(record.data).toEqual({ id, score: '12345678901234567891' });
+    }
+    const token = '115792089237316195423570985008687907853269984665640564039457584007913129639935';
+    const body = `{"reference":"ref-big-token","status_code":"S","token_id":${token}}`;
+    expect(
+      (await deliver('/webhooks/ovcode', body, signOvcode(body, { apiSecret: credentials.ovcode }))).status,
+    ).toBe(200);
+    expect((await api().get('/api/records/ovcode/ref-big-token').expect(200)).body.tokenId).toBe(token);
+  });
+
   it('answers 404 for an absent record', async () => {
     await api().get('/api/records/inkit/nope').expect(404);
     await api().get('/api/records/unknown/nope').expect(404);

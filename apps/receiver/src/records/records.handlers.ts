@@ -80,7 +80,9 @@ export class RecordsHandlers {
       typeof id === 'string' || typeof id === 'number'
         ? String(id)
         : createHash('sha256').update(event.rawBody).digest('hex');
-    return this.apply(event, { provider: 'oxskyt', key, data: JSON.parse(event.rawBody.toString('utf8')) });
+    // The payload, not a fresh JSON.parse of the bytes: the library keeps integers beyond 2^53
+    // exact (as strings of their digits), which a plain parse would round.
+    return this.apply(event, { provider: 'oxskyt', key, data: { ...p } });
   }
 
   private apply(event: WebhookEvent, record: ProviderRecord): Promise<void> {
