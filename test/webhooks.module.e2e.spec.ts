@@ -444,3 +444,44 @@ describe.each(ADAPTERS)('WebhooksModule on %s', (adapter: Adapter) => {
     expect(res.status).toBe(201);
   });
 });
+
+describe('isGlobal', () => {
+  @Controller('feature')
+  class FeatureController {
+    @Post('inkit')
+    @UseGuards(InkitWebhookGuard)
+    receive(): string {
+      return 'OK';
+    }
+  }
+  // A feature module that does not import WebhooksModule, as in most apps.
+  @Module({ controllers: [FeatureController] })
+  class FeatureModule {}
+
+  const compile = (extras: { isGlobal?: boolean }) =>
+    Test.createTestingModule({
+      imports: [
+        EventEmitterModule.forRoot({ wildcard: true }),
+        WebhooksModule.forRoot({ providers: { inkit: { secret: credentials.inkit } }, ...extras }),
+        FeatureModule,
+      ],
+    }).compile();
+
+  it('is true by default, as documented: a guard works in a module that does not import WebhooksModule', async () => {
+    const moduleRef = await compile({});
+    app = await startApp(moduleRef);
+    const body = JSON.stringify({ event_type: 'DOCUMENT_CREATE_FINISHED', resource_id: 'doc_global' });
+    const reply = await request(app.getHttpServer())
+      .post('/feature/inkit')
+      .set('Content-Type', 'application/json')
+      .set(signInkit(body, { secret: credentials.inkit }))
+      .send(body);
+    expect(reply.status).toBe(201);
+  });
+
+  it('false keeps the module to the modules that import it', async () => {
+    await expect(compile({ isGlobal: false }).then((moduleRef) => startApp(moduleRef))).rejects.toThrow(
+      /WebhooksRegistry|resolve dependencies/,
+    );
+  });
+});

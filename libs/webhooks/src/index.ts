@@ -46,7 +46,22 @@ export {
   WebhookStoreException,
   WebhookUnsupportedEncodingException,
 } from './webhooks.exception.js';
-export * from './dto/index.js';
+// The vendors' payloads as documented; the validation helpers behind them stay internal.
+export {
+  OxskytReportDto,
+  InkitWebhookDto,
+  InkitEventType,
+  OvcodeCallbackDto,
+  OvcodeStatusCode,
+  ShareCasesWithMetaDatasDto,
+  CaseForApiResponseDto,
+  BaseItemDto,
+  ItemDto,
+  StepAction,
+  IllowWebhookDto,
+  IllowDsrCreatedMetadataDto,
+  MAX_IDENTIFIER_LENGTH,
+} from './dto/index.js';
 export {
   createOxskytVerifier,
   createInkitVerifier,

@@ -54,6 +54,10 @@ export interface WebhooksModuleOptions {
 export interface WebhooksModuleExtras {
   /** Route prefix: `POST /<prefix>/inkit` and so on. Default `webhooks`. */
   prefix?: string;
-  /** Make the module global. Default false. */
+  /**
+   * Register the module globally, so that the exported guards (which inject the module's
+   * registry and service) work in any module of the app without importing WebhooksModule there.
+   * Default `true`.
+   */
   isGlobal?: boolean;
 }
