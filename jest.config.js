@@ -26,4 +26,6 @@ export default {
   testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/apps/**/*.spec.ts', '<rootDir>/test/**/*.spec.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   testTimeout: 30000,
+  // The default report, then a closing list of what was skipped and what would run it.
+  reporters: ['default', ['<rootDir>/test/support/skip-reporter.mjs', {}]],
 };

@@ -9,6 +9,7 @@ import {
   type Provider,
   type ProviderRecord,
 } from '../../apps/receiver/src/database/index.js';
+import { describeIf } from '../support/needs.js';
 import { createScratchDatabase } from '../support/postgres.js';
 
 interface Target {
@@ -36,6 +37,9 @@ async function dedicatedPostgres(adminUrl: string): Promise<Target> {
 const adminUrl = process.env.DATABASE_URL_TEST;
 const targets: [string, () => Promise<Target>][] = [['pglite', pglite]];
 if (adminUrl) targets.push(['postgres', () => dedicatedPostgres(adminUrl)]);
+describeIf(adminUrl, 'PostgreSQL')('the repository on PostgreSQL', () => {
+  it('runs every test of this file on PostgreSQL too', () => undefined);
+});
 
 const unique = (prefix: string) => `${prefix}-${randomUUID()}`;
 

@@ -8,6 +8,7 @@ import { RedisIdempotencyStore } from 'nestjs-webhooks';
 import { createTestApp, type Recorder } from '../support/app.js';
 import { credentials, samples } from '../support/senders.js';
 import { connectOrSkip, deleteKeys, listen, post, REDIS_URL, runPrefix, type Reply } from './redis.js';
+import { describeIf } from '../support/needs.js';
 
 const SUITE = 'kill-mid-handler';
 const LEASE_MS = 1000;
@@ -15,7 +16,7 @@ const FIXTURE = fileURLToPath(new URL('./fixtures/hanging-receiver.mjs', import.
 const BUILT_LIBRARY = fileURLToPath(new URL('../../libs/webhooks/dist/index.js', import.meta.url));
 
 const admin = await connectOrSkip(SUITE);
-const describeRedis = admin ? describe : describe.skip;
+const describeRedis = describeIf(admin, 'Redis');
 
 /** The child's stdout, line by line, with a way to wait for a line that has not come yet. */
 class Child {

@@ -14,6 +14,7 @@ import { REDIS_CLIENT } from '../../apps/receiver/src/redis/redis.module.js';
 import { createTestApp, type Recorder } from '../support/app.js';
 import { credentials, samples, type Sample } from '../support/senders.js';
 import { connectOrSkip, deleteKeys, listen, post, REDIS_URL, runPrefix, type Reply } from './redis.js';
+import { describeIf } from '../support/needs.js';
 
 const SUITE = 'two-instances';
 const HANDLER_MS = 100;
@@ -22,7 +23,7 @@ const DELIVERIES_PER_SENDER = 5;
 const BOOT_TIMEOUT_MS = 120_000;
 
 const admin = await connectOrSkip(SUITE);
-const describeRedis = admin ? describe : describe.skip;
+const describeRedis = describeIf(admin, 'Redis');
 
 // After every describe's own afterAll, which still clean their keys up with it.
 afterAll(async () => {

@@ -2,10 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
 import { connectOrSkip, REDIS_URL, runPrefix } from '../../../test/reliability/redis.js';
+import { describeIf } from '../../../test/support/needs.js';
 import { RedisIdempotencyStore, type RedisEvalClient } from './webhooks.redis-storage.js';
 
 const admin = await connectOrSkip('RedisIdempotencyStore');
-const describeRedis = admin ? describe : describe.skip;
+const describeRedis = describeIf(admin, 'Redis');
 
 // Keys of earlier runs live for their TTL: a prefix per run keeps them out of this one.
 const prefix = runPrefix('webhooks-idem');
