@@ -5,6 +5,7 @@ export const NEEDS = {
   Redis: 'set REDIS_URL_TEST, or start redis-server on 127.0.0.1:6379',
   PostgreSQL: 'set DATABASE_URL_TEST, e.g. postgres://postgres@127.0.0.1:5432/test',
   'a built library': 'run npm run build first',
+  'a redis-server binary': 'install redis-server (Debian: apt-get install redis-server)',
 } as const;
 
 export type Need = keyof typeof NEEDS;

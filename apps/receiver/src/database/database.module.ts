@@ -1,6 +1,13 @@
 import { Inject, Module, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
-import { createDatabase, DATABASE_HANDLE, DRIZZLE, type DatabaseHandle } from './database.js';
+import {
+  createDatabase,
+  DATABASE_HANDLE,
+  DEFAULT_DATABASE_TIMEOUTS,
+  DRIZZLE,
+  millisecondsFrom,
+  type DatabaseHandle,
+} from './database.js';
 import { RecordsRepository } from './records.repository.js';
 
 @Module({
@@ -13,6 +20,18 @@ import { RecordsRepository } from './records.repository.js';
         createDatabase({
           url: config.get<string>('DATABASE_URL'),
           dataDir: config.get<string>('PGLITE_DATA_DIR'),
+          timeouts: {
+            connectMs: millisecondsFrom(
+              'DATABASE_CONNECT_TIMEOUT_MS',
+              config.get<string>('DATABASE_CONNECT_TIMEOUT_MS'),
+              DEFAULT_DATABASE_TIMEOUTS.connectMs,
+            ),
+            queryMs: millisecondsFrom(
+              'DATABASE_QUERY_TIMEOUT_MS',
+              config.get<string>('DATABASE_QUERY_TIMEOUT_MS'),
+              DEFAULT_DATABASE_TIMEOUTS.queryMs,
+            ),
+          },
         }),
     },
     { provide: DRIZZLE, inject: [DATABASE_HANDLE], useFactory: (handle: DatabaseHandle) => handle.db },

@@ -100,8 +100,27 @@ export class RecordsRepository {
     return this.db.$count(providerTables[provider]);
   }
 
-  async ping(): Promise<void> {
-    await this.db.execute(sql`select 1`);
+  /**
+   * Resolves when the database answers, rejects when it fails or, given `timeoutMs`, has not
+   * answered by then: waiting for a free connection and then for the query could otherwise add up
+   * to both of the pool's bounds, and a health check wants an answer sooner.
+   */
+  async ping(timeoutMs?: number): Promise<void> {
+    const answer = Promise.resolve(this.db.execute(sql`select 1`));
+    if (timeoutMs === undefined) {
+      await answer;
+      return;
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+    });
+    try {
+      // The query goes on after a timeout, within the pool's own bounds; its outcome is ignored.
+      await Promise.race([answer, late]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 }
 
