@@ -45,11 +45,14 @@ export default class SkipReporter {
     this.print(lines);
   }
 
-  /** After Jest's own summary, so that it is the last thing a run says: on exit, written synchronously. */
+  /**
+   * Written now, beside Jest's own summary on stderr, not on exit: Jest's
+   * forceExit ends the process without emitting 'exit' handlers' output reliably.
+   */
   print(lines) {
     const { numPassedTests, numFailedTests, numPendingTests, numTodoTests } = this.results;
     const counts = `jest: ${numPassedTests} passed, ${numFailedTests} failed, ${numPendingTests + numTodoTests} skipped`;
-    process.once('exit', () => process.stderr.write(`\n${[...lines, counts].join('\n')}\n`));
+    process.stderr.write(`\n${[...lines, counts].join('\n')}\n`);
   }
 
   getLastError() {
