@@ -1,34 +1,48 @@
 // The public API. Anything not exported here is internal and may change without notice.
 export { WebhooksModule } from './webhooks.module.js';
-export type {
-  WebhooksModuleOptions,
-  WebhooksModuleExtras,
-  WebhookProvidersOptions,
-  WebhookIdempotencyOptions,
-} from './webhooks.options.js';
+export type { WebhooksModuleOptions, WebhooksModuleExtras, WebhookIdempotencyOptions } from './webhooks.options.js';
 export { WEBHOOKS_MODULE_OPTIONS } from './webhooks.module-definition.js';
+export { WEBHOOK_EVENT_ROOT, WEBHOOK_OUTCOME_ROOT } from './webhooks.constants.js';
+
+// Senders: the one definition each, built-in or your own.
 export {
-  WEBHOOK_PROVIDERS,
-  WEBHOOK_EVENT_ROOT,
-  WEBHOOK_OUTCOME_ROOT,
-  type WebhookProvider,
-} from './webhooks.constants.js';
-export { OnWebhook, OnWebhookOutcome, type OnWebhookOptions } from './webhooks.decorator.js';
+  defineWebhookSender,
+  type WebhookSender,
+  type WebhookSenderSpec,
+  type ConfiguredWebhookSender,
+  type WebhookDeliveryContext,
+  type WebhookSenderSample,
+  type WebhookSenderCli,
+  type WebhookSenderCliCredential,
+  type WebhookSenderCliOption,
+  type WebhookSenderCliInput,
+} from './webhooks.sender.js';
+export { BUILT_IN_SENDERS } from './senders/index.js';
+
+// Handlers and outcomes.
+export {
+  OnWebhook,
+  OnWebhookOutcome,
+  type OnWebhookOptions,
+  type OnUnlistedWebhookOptions,
+  type WebhookHandlerDecorator,
+} from './webhooks.decorator.js';
 export type {
   WebhookEvent,
+  WebhookEventFor,
+  WebhookPayloadFor,
+  WebhookEventName,
+  WebhookEventPattern,
+  WebhookSenderRegistry,
+  WebhookSenderId,
   WebhookDeliveryOutcome,
   WebhookOutcomeKind,
   WebhookOutcomeReason,
 } from './webhooks.event.js';
-export {
-  WebhookGuard,
-  OxskytWebhookGuard,
-  InkitWebhookGuard,
-  OvcodeWebhookGuard,
-  CertificallWebhookGuard,
-  IllowWebhookGuard,
-} from './webhooks.guard.js';
-export { WebhooksService, type WebhookRequestState } from './webhooks.service.js';
+export { WebhookGuard } from './webhooks.guard.js';
+export { WebhooksService, type VerifiedDelivery, type WebhookAttempt } from './webhooks.service.js';
+
+// De-duplication.
 export { WebhookIdempotencyStore, type WebhookClaim } from './webhooks.storage.js';
 export { MemoryIdempotencyStore } from './webhooks.memory-storage.js';
 export {
@@ -36,6 +50,7 @@ export {
   type RedisEvalClient,
   type RedisIdempotencyStoreOptions,
 } from './webhooks.redis-storage.js';
+
 export {
   WebhookException,
   WebhookVerificationException,
@@ -46,40 +61,62 @@ export {
   WebhookStoreException,
   WebhookUnsupportedEncodingException,
 } from './webhooks.exception.js';
-// The vendors' payloads as documented; the validation helpers behind them stay internal.
+
+// What a verifier is made of: the contract, and the checked helpers the built-ins use.
 export {
-  OxskytReportDto,
-  InkitWebhookDto,
-  InkitEventType,
-  OvcodeCallbackDto,
-  OvcodeStatusCode,
+  WebhookConfigurationError,
+  DEFAULT_JSON_FALLBACK_LIMIT,
+  ACCEPTED,
+  accepted,
+  rejected,
+  readHeader,
+  requiredHeader,
+  type Verifier,
+  type VerifyResult,
+  type Accepted,
+  type Rejected,
+  type RejectionReason,
+  type HeaderBag,
+  type HeaderRead,
+  type Credential,
+  type SignedHeaders,
+} from './schemes/index.js';
+export { credentialList, bytesEqual, decodeHex, decodeBase64 } from './schemes/credentials.js';
+export { MAX_IDENTIFIER_LENGTH, IsBoundedIdentifier } from './dto/index.js';
+
+// The built-ins, one folder each.
+export { oxskytSender } from './senders/oxskyt/oxskyt.sender.js';
+export { OxskytWebhookGuard } from './senders/oxskyt/oxskyt.guard.js';
+export { OxskytReportDto } from './senders/oxskyt/oxskyt.dto.js';
+export { createOxskytVerifier, type OxskytCredentials } from './senders/oxskyt/oxskyt.scheme.js';
+
+export { inkitSender, INKIT_REPEATABLE_EVENT_TTL_MS } from './senders/inkit/inkit.sender.js';
+export { InkitWebhookGuard } from './senders/inkit/inkit.guard.js';
+export { InkitWebhookDto, InkitEventType } from './senders/inkit/inkit.dto.js';
+export { createInkitVerifier, type InkitCredentials } from './senders/inkit/inkit.scheme.js';
+
+export { ovcodeSender } from './senders/ovcode/ovcode.sender.js';
+export { OvcodeWebhookGuard } from './senders/ovcode/ovcode.guard.js';
+export { OvcodeCallbackDto, OvcodeStatusCode } from './senders/ovcode/ovcode.dto.js';
+export { createOvcodeVerifier, type OvcodeCredentials } from './senders/ovcode/ovcode.scheme.js';
+
+export { certificallSender } from './senders/certificall/certificall.sender.js';
+export { CertificallWebhookGuard } from './senders/certificall/certificall.guard.js';
+export {
   ShareCasesWithMetaDatasDto,
   CaseForApiResponseDto,
   BaseItemDto,
   ItemDto,
   StepAction,
-  IllowWebhookDto,
-  IllowDsrCreatedMetadataDto,
-  MAX_IDENTIFIER_LENGTH,
-} from './dto/index.js';
+} from './senders/certificall/certificall.dto.js';
 export {
-  createOxskytVerifier,
-  createInkitVerifier,
-  createOvcodeVerifier,
   createCertificallVerifier,
-  createIllowVerifier,
-  WebhookConfigurationError,
-  DEFAULT_JSON_FALLBACK_LIMIT,
-  type OxskytCredentials,
-  type InkitCredentials,
-  type OvcodeCredentials,
   type CertificallCredentials,
   type CertificallHmacCredential,
   type CertificallBasicCredential,
-  type IllowCredentials,
-  type Verifier,
-  type VerifyResult,
-  type RejectionReason,
-  type HeaderBag,
-  type Credential,
-} from './schemes/index.js';
+} from './senders/certificall/certificall.scheme.js';
+
+export { illowSender } from './senders/illow/illow.sender.js';
+export { IllowWebhookGuard } from './senders/illow/illow.guard.js';
+export { IllowWebhookDto, IllowDsrCreatedMetadataDto } from './senders/illow/illow.dto.js';
+export { createIllowVerifier, type IllowCredentials } from './senders/illow/illow.scheme.js';

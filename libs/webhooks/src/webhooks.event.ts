@@ -1,10 +1,12 @@
-import type { WebhookProvider } from './webhooks.constants.js';
+import type { BuiltInWebhookSenders } from './senders/index.js';
+import type { WebhookSender } from './webhooks.sender.js';
 
 /** What an `@OnWebhook` handler receives. */
 export interface WebhookEvent<Payload = unknown> {
   /** Unique per HTTP delivery (a retry gets a new one). */
   readonly id: string;
-  readonly provider: WebhookProvider;
+  /** The sender's id, as in its route: `inkit`. */
+  readonly sender: string;
   /** Full name: `inkit.DOCUMENT_CREATE_FINISHED`. */
   readonly name: string;
   /** The sender's event type: `DOCUMENT_CREATE_FINISHED`. */
@@ -19,6 +21,46 @@ export interface WebhookEvent<Payload = unknown> {
   /** The exact bytes that were verified. */
   readonly rawBody: Buffer;
 }
+
+/**
+ * The senders that `@OnWebhook` names are checked against: the built-ins, and yours once added
+ * here, so that your handlers are typed from your definition as the built-ins' are:
+ *
+ * ```ts
+ * declare module 'nestjs-webhooks' {
+ *   interface WebhookSenderRegistry { acme: typeof acmeSender }
+ * }
+ * ```
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface WebhookSenderRegistry extends BuiltInWebhookSenders {}
+
+/** The id of every sender `@OnWebhook` knows. */
+export type WebhookSenderId = keyof WebhookSenderRegistry & string;
+
+type PayloadOf<S> = S extends WebhookSender<string, any, infer Payload, string, any> ? Payload : never;
+type TypeOf<S> = S extends WebhookSender<string, any, object, infer Type, any> ? Type : never;
+
+/** Every documented event name: `inkit.DOCUMENT_CREATE_FINISHED`; `<id>.${string}` for a sender without a list. */
+export type WebhookEventName = {
+  [Id in WebhookSenderId]: `${Id}.${TypeOf<WebhookSenderRegistry[Id]>}`;
+}[WebhookSenderId];
+
+/**
+ * What `@OnWebhook` takes: a documented name, all of one sender's events (`inkit.*`), one type of
+ * every sender (`*.CASE_VALIDATED`), or everything (`**`).
+ */
+export type WebhookEventPattern = WebhookEventName | `${WebhookSenderId}.*` | `*.${string}` | '**';
+
+/** The payload a handler of `Pattern` receives: its sender's DTO, or any sender's for a pattern across senders. */
+export type WebhookPayloadFor<Pattern extends string> = Pattern extends `${infer Id}.${string}`
+  ? Id extends WebhookSenderId
+    ? PayloadOf<WebhookSenderRegistry[Id]>
+    : PayloadOf<WebhookSenderRegistry[WebhookSenderId]>
+  : PayloadOf<WebhookSenderRegistry[WebhookSenderId]>;
+
+/** The event a handler of `Pattern` receives: `WebhookEventFor<'inkit.DOCUMENT_CREATE_FINISHED'>`. */
+export type WebhookEventFor<Pattern extends string> = WebhookEvent<WebhookPayloadFor<Pattern>>;
 
 export type WebhookOutcomeKind = 'accepted' | 'duplicate' | 'rejected' | 'failed';
 
@@ -43,7 +85,8 @@ export type WebhookOutcomeReason =
 /** Emitted for every delivery as `webhooks.delivery.<outcome>`, after the outcome is known. */
 export interface WebhookDeliveryOutcome {
   readonly deliveryId: string;
-  readonly provider: WebhookProvider;
+  /** The sender's id, as in its route. */
+  readonly sender: string;
   readonly outcome: WebhookOutcomeKind;
   /** The HTTP status answered. */
   readonly status: number;

@@ -3,10 +3,9 @@ import { GUARDS_METADATA } from '@nestjs/common/constants.js';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { WebhookConfigurationError } from './schemes/index.js';
-import { WEBHOOK_PROVIDERS, type WebhookProvider } from './webhooks.constants.js';
 import { WebhooksControllerBase } from './webhooks.controller.js';
 import { getWebhookHandlerNames } from './webhooks.decorator.js';
-import { WEBHOOK_GUARDS } from './webhooks.guard.js';
+import { WebhookGuard } from './webhooks.guard.js';
 import { WebhooksRegistry } from './webhooks.registry.js';
 
 /**
@@ -46,14 +45,11 @@ export class WebhooksExplorer implements OnModuleInit {
       for (const method of this.scanner.getAllMethodNames(prototype)) {
         for (const name of getWebhookHandlerNames(instance[method]) ?? []) {
           const where = `@OnWebhook('${name}') on ${instance.constructor.name}.${method}`;
-          const [provider] = name.split('.');
-          if (
-            provider !== '*' &&
-            provider !== '**' &&
-            !(WEBHOOK_PROVIDERS as readonly string[]).includes(provider)
-          ) {
+          const [sender] = name.split('.');
+          const known = this.registry.knownIds;
+          if (sender !== '*' && sender !== '**' && !known.includes(sender)) {
             throw new Error(
-              `nestjs-webhooks: ${where}: unknown sender "${provider}"; expected ${WEBHOOK_PROVIDERS.join(', ')}`,
+              `nestjs-webhooks: ${where}: unknown sender "${sender}"; expected ${known.join(', ')}`,
             );
           }
           if (name.includes('*') && !wildcard) {
@@ -61,8 +57,8 @@ export class WebhooksExplorer implements OnModuleInit {
               `nestjs-webhooks: ${where} uses a wildcard: configure EventEmitterModule.forRoot({ wildcard: true })`,
             );
           }
-          if (provider !== '*' && provider !== '**' && !this.registry.get(provider as WebhookProvider)) {
-            this.logger.debug(`${where} will not fire: providers.${provider} is not configured`);
+          if (sender !== '*' && sender !== '**' && !this.registry.get(sender)) {
+            this.logger.debug(`${where} will not fire: no sender "${sender}" in the module's senders`);
           }
         }
       }
@@ -80,10 +76,10 @@ export class WebhooksExplorer implements OnModuleInit {
       }
       for (const target of targets) {
         for (const guard of (Reflect.getMetadata(GUARDS_METADATA, target) ?? []) as unknown[]) {
-          const provider = guardProvider(guard);
-          if (provider && !this.registry.get(provider)) {
+          const sender = guardSender(guard);
+          if (sender && !this.registry.get(sender)) {
             throw new WebhookConfigurationError(
-              `providers.${provider}`,
+              `senders.${sender}`,
               `is not configured, but ${controller.name} is protected by ${(guard as { name: string }).name}`,
             );
           }
@@ -93,10 +89,8 @@ export class WebhooksExplorer implements OnModuleInit {
   }
 }
 
-function guardProvider(guard: unknown): WebhookProvider | undefined {
-  if (typeof guard !== 'function') return undefined;
-  for (const [provider, type] of Object.entries(WEBHOOK_GUARDS)) {
-    if (guard === type || guard.prototype instanceof type) return provider as WebhookProvider;
-  }
-  return undefined;
+/** The sender a guard class checks: `WebhookGuard.for(sender)`, the named guards, and their subclasses. */
+function guardSender(guard: unknown): string | undefined {
+  if (typeof guard !== 'function' || !(guard.prototype instanceof WebhookGuard)) return undefined;
+  return (guard as unknown as typeof WebhookGuard).senderId;
 }

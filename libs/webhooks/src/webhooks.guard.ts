@@ -1,47 +1,103 @@
-import { type CanActivate, type ExecutionContext, Injectable, NotFoundException } from '@nestjs/common';
+import {
+  type CanActivate,
+  type ExecutionContext,
+  Injectable,
+  NotFoundException,
+} from '@nestjs/common';
 import type { HeaderBag } from './schemes/index.js';
-import { RAW_BODY_PROPERTY, WEBHOOK_REQUEST_STATE, type WebhookProvider } from './webhooks.constants.js';
+import { RAW_BODY_PROPERTY, WEBHOOK_DELIVERY } from './webhooks.constants.js';
 import { WebhookVerificationException } from './webhooks.exception.js';
 import { isIdentityEncoding } from './webhooks.raw-body.js';
-import { WebhooksRegistry } from './webhooks.registry.js';
-import { WebhooksService, type WebhookRequestState } from './webhooks.service.js';
+import { WebhooksRegistry, type ServedSender } from './webhooks.registry.js';
+import { EVENT_TYPE_PATTERN, type WebhookSender } from './webhooks.sender.js';
+import { WebhooksService, type VerifiedDelivery } from './webhooks.service.js';
 
 const EMPTY = Buffer.alloc(0);
 
+/** A guard class for one sender, as `WebhookGuard.for` makes it: `@UseGuards()` takes it, and so does `extends`. */
+export type SenderWebhookGuardClass = (new (registry: WebhooksRegistry, webhooks: WebhooksService) => WebhookGuard) & {
+  readonly senderId?: string;
+};
+const guards = new Map<string, SenderWebhookGuardClass>();
+
 /**
- * Verifies a delivery with its sender's scheme before anything reads the body. The sender-
- * specific guards below only name the sender; override the protected hooks to adapt where the
- * bytes or headers come from, or what a rejection throws.
+ * Verifies a delivery with its sender's scheme before anything reads the body, and leaves the
+ * verified delivery on the request (`WebhooksService.deliveryOf`). `WebhookGuard.for(sender)` is
+ * the guard of one sender, for a route of your own; the module's routes use one that reads the
+ * sender from the path. Override the protected hooks to adapt where the bytes or headers come
+ * from, or what a rejection throws.
  */
 @Injectable()
 export abstract class WebhookGuard implements CanActivate {
-  protected abstract readonly provider: WebhookProvider;
+  /** The sender this guard class checks, when it checks one (the explorer reads it at startup). */
+  static readonly senderId?: string;
+
+  /** The guard of one sender: `@UseGuards(WebhookGuard.for(acmeSender))`. One class per id. */
+  static for(sender: WebhookSender | string): SenderWebhookGuardClass {
+    const id = typeof sender === 'string' ? sender : sender.id;
+    let guard = guards.get(id);
+    if (guard === undefined) {
+      @Injectable()
+      class SenderWebhookGuard extends WebhookGuard {
+        static override readonly senderId = id;
+      }
+      Object.defineProperty(SenderWebhookGuard, 'name', { value: `WebhookGuard(${id})` });
+      guard = SenderWebhookGuard;
+      guards.set(id, guard);
+    }
+    return guard;
+  }
 
   constructor(
     protected readonly registry: WebhooksRegistry,
     protected readonly webhooks: WebhooksService,
   ) {}
 
+  /** The id of the sender this request is checked as: the class's `senderId`, unless overridden. */
+  protected senderOf(_request: any): string | undefined {
+    return (this.constructor as typeof WebhookGuard).senderId;
+  }
+
   // Synchronous when the delivery verifies: Nest awaits only a guard's promise, not its boolean.
   canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     const request = context.switchToHttp().getRequest();
-    const sender = this.registry.get(this.provider);
+    const id = this.senderOf(request);
+    const sender = id === undefined ? undefined : this.registry.get(id);
     if (!sender) throw this.notConfigured(request);
+    const routeEvent = this.routeEventOf(request, sender);
+    if (routeEvent === null) throw this.notConfigured(request);
 
-    const state = this.webhooks.begin(this.provider, this.getRawBody(request), this.getHeaders(request));
-    (request as Record<symbol, WebhookRequestState>)[WEBHOOK_REQUEST_STATE] = state;
+    const attempt = this.webhooks.begin(sender.id);
+    const rawBody = this.getRawBody(request);
+    const headers = this.getHeaders(request);
     // 415 before the bytes are checked: no vendor compresses a body (see isIdentityEncoding).
-    if (!isIdentityEncoding(state.headers)) return this.webhooks.rejectEncoding(state);
-    const result = sender.verify(state.rawBody, state.headers);
+    if (!isIdentityEncoding(headers)) return this.webhooks.rejectEncoding(attempt);
+    const result = sender.verify(rawBody, headers);
     if (!result.ok) {
-      return this.webhooks.rejectVerification(state, result).then(() => {
+      return this.webhooks.rejectVerification(attempt, result).then(() => {
         throw new WebhookVerificationException(result);
       });
     }
-    state.verified = true;
     // The verifier's own frozen result, not a copy: nothing allocated on the hot path.
-    state.verification = result;
+    const delivery: VerifiedDelivery = Object.freeze({
+      ...attempt,
+      rawBody,
+      headers,
+      verification: result,
+      routeEvent,
+    });
+    (request as Record<symbol, VerifiedDelivery>)[WEBHOOK_DELIVERY] = delivery;
     return true;
+  }
+
+  /**
+   * The event named by the path, for a sender whose events come from the route (the route's
+   * `:event` parameter; `null`, a 404, when there is none); `undefined` for the other senders.
+   */
+  protected routeEventOf(request: any, sender: ServedSender): string | undefined | null {
+    if (sender.definition.eventType !== 'route') return undefined;
+    const event: unknown = request.params?.event;
+    return typeof event === 'string' && EVENT_TYPE_PATTERN.test(event) ? event : null;
   }
 
   /** The exact bytes received: captured by the module, or by Nest when the app has `rawBody: true`. */
@@ -63,35 +119,17 @@ export abstract class WebhookGuard implements CanActivate {
   }
 }
 
+/** The module's own routes: the sender is the path's `:sender` segment. */
 @Injectable()
-export class OxskytWebhookGuard extends WebhookGuard {
-  protected readonly provider = 'oxskyt';
-}
+export class WebhookRouteGuard extends WebhookGuard {
+  protected override senderOf(request: any): string | undefined {
+    const id: unknown = request.params?.sender;
+    return typeof id === 'string' ? id.toLowerCase() : undefined;
+  }
 
-@Injectable()
-export class InkitWebhookGuard extends WebhookGuard {
-  protected readonly provider = 'inkit';
+  /** `/<prefix>/<id>/<event>` exists only for a sender whose events come from the route. */
+  protected override routeEventOf(request: any, sender: ServedSender): string | undefined | null {
+    if (sender.definition.eventType !== 'route' && request.params?.event !== undefined) return null;
+    return super.routeEventOf(request, sender);
+  }
 }
-
-@Injectable()
-export class OvcodeWebhookGuard extends WebhookGuard {
-  protected readonly provider = 'ovcode';
-}
-
-@Injectable()
-export class CertificallWebhookGuard extends WebhookGuard {
-  protected readonly provider = 'certificall';
-}
-
-@Injectable()
-export class IllowWebhookGuard extends WebhookGuard {
-  protected readonly provider = 'illow';
-}
-
-export const WEBHOOK_GUARDS = {
-  oxskyt: OxskytWebhookGuard,
-  inkit: InkitWebhookGuard,
-  ovcode: OvcodeWebhookGuard,
-  certificall: CertificallWebhookGuard,
-  illow: IllowWebhookGuard,
-} as const;

@@ -10,13 +10,7 @@ import { DiscoveryModule, HttpAdapterHost } from '@nestjs/core';
 import { DEFAULT_PREFIX } from './webhooks.constants.js';
 import { webhooksControllerFor } from './webhooks.controller.js';
 import { WebhooksExplorer } from './webhooks.explorer.js';
-import {
-  CertificallWebhookGuard,
-  IllowWebhookGuard,
-  InkitWebhookGuard,
-  OvcodeWebhookGuard,
-  OxskytWebhookGuard,
-} from './webhooks.guard.js';
+import { WebhookRouteGuard } from './webhooks.guard.js';
 import { MemoryIdempotencyStore } from './webhooks.memory-storage.js';
 import {
   ASYNC_OPTIONS_TYPE,
@@ -57,12 +51,12 @@ export class WebhooksRawBodyCapture implements OnModuleInit {
     const options: RawBodyCaptureOptions = {
       prefix,
       limit: registry.bodyLimit,
-      tooLarge: (path) => {
+      senders: new Set(registry.configured()),
+      credentialHeaders: registry.capturedHeaders,
+      tooLarge: (sender) => {
         const error = new WebhookPayloadTooLargeException(registry.bodyLimit);
-        const where = path.toLowerCase();
-        const provider = registry.configured().find((id) => where.includes(`/${prefix.toLowerCase()}/${id}`));
-        if (provider) {
-          void webhooks.report(webhooks.begin(provider, EMPTY, {}), 'rejected', {
+        if (sender !== undefined) {
+          void webhooks.report(webhooks.begin(sender), 'rejected', {
             outcome: 'rejected',
             status: error.getStatus(),
             reason: error.reason,
@@ -105,8 +99,6 @@ export class WebhooksRawBodyCapture implements OnModuleInit {
   }
 }
 
-const EMPTY = Buffer.alloc(0);
-
 /** A body parser already on the Express app would consume the bytes before the capture sees them. */
 function expressParserBeforeCapture(app: { router?: { stack?: { name?: string }[] } }): string | undefined {
   const stack = app.router?.stack ?? [];
@@ -127,14 +119,6 @@ function storeProvider(): Provider {
   };
 }
 
-const GUARDS = [
-  OxskytWebhookGuard,
-  InkitWebhookGuard,
-  OvcodeWebhookGuard,
-  CertificallWebhookGuard,
-  IllowWebhookGuard,
-];
-
 function withInternals(module: DynamicModule, rawPrefix = DEFAULT_PREFIX): DynamicModule {
   const prefix = rawPrefix.replace(/^\/+|\/+$/g, '');
   if (!prefix) throw new Error('nestjs-webhooks: invalid option "prefix": must be a non-empty path');
@@ -150,20 +134,19 @@ function withInternals(module: DynamicModule, rawPrefix = DEFAULT_PREFIX): Dynam
       WebhooksExplorer,
       WebhooksRawBodyCapture,
       storeProvider(),
-      ...GUARDS,
+      WebhookRouteGuard,
     ],
     exports: [
       ...(module.exports ?? []),
       WebhooksRegistry,
       WebhooksService,
       WebhookIdempotencyStore,
-      ...GUARDS,
     ],
   };
 }
 
 /**
- * `WebhooksModule.forRoot({ providers: { inkit: { secret } } })`, or `forRootAsync({ useFactory })`.
+ * `WebhooksModule.forRoot({ senders: [inkitSender.configure({ secret })] })`, or `forRootAsync({ useFactory })`.
  * Global by default, so the exported guards work on controllers anywhere in the app.
  */
 @Module({})

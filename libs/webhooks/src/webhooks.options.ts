@@ -1,19 +1,5 @@
 import type { WebhookIdempotencyStore } from './webhooks.storage.js';
-import type {
-  CertificallCredentials,
-  IllowCredentials,
-  InkitCredentials,
-  OvcodeCredentials,
-  OxskytCredentials,
-} from './schemes/index.js';
-
-export interface WebhookProvidersOptions {
-  oxskyt?: OxskytCredentials;
-  inkit?: InkitCredentials;
-  ovcode?: OvcodeCredentials;
-  certificall?: CertificallCredentials;
-  illow?: IllowCredentials;
-}
+import type { ConfiguredWebhookSender } from './webhooks.sender.js';
 
 export interface WebhookIdempotencyOptions {
   /**
@@ -27,9 +13,10 @@ export interface WebhookIdempotencyOptions {
    * (`'inkit.DOCUMENT_PDF_ACCESS'`), or by sender (`'inkit'`, all of its events). A full name beats
    * its sender's entry, which beats the built-in windows, which beat `ttlMs`.
    *
-   * Default: 60 s for Inkit's DOCUMENT_PDF_ACCESS, MAGIC_LINK_ACCESS, MAGIC_LINK_ACCESS_FAILED and
-   * RENDER_METADATA_ACCESS, which carry no delivery id and can truly happen twice for one
-   * resource; `ttlMs` for every other event. A shorter window lets a real repeat through sooner,
+   * Default: the windows of the senders' definitions (`ttlByEvent`): 60 s for Inkit's
+   * DOCUMENT_PDF_ACCESS, MAGIC_LINK_ACCESS, MAGIC_LINK_ACCESS_FAILED and RENDER_METADATA_ACCESS,
+   * which carry no delivery id and can truly happen twice for one resource; `ttlMs` for every
+   * other event. A shorter window lets a real repeat through sooner,
    * but a sender's retry that comes after it runs the handlers again. Checked at startup: each
    * value a positive integer, each key a known sender with an optional `.EVENT_TYPE`.
    */
@@ -41,8 +28,12 @@ export interface WebhookIdempotencyOptions {
 }
 
 export interface WebhooksModuleOptions {
-  /** Only configured senders are served; the others' routes answer 404. */
-  providers: WebhookProvidersOptions;
+  /**
+   * The senders served, each with its credentials: `[inkitSender.configure({ secret })]`, built-ins
+   * and your own alike (`defineWebhookSender`). Each is served at `POST /<prefix>/<id>`; any other
+   * path under the prefix answers 404. Required (an empty list serves nothing); each id once.
+   */
+  senders: readonly ConfiguredWebhookSender[];
   /** Largest body accepted, in bytes (413 beyond). Default 1 MiB. */
   bodyLimit?: number;
   idempotency?: WebhookIdempotencyOptions;

@@ -2,49 +2,73 @@ import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
 import getRawBody from 'raw-body';
 import type { HeaderBag } from './schemes/scheme.types.js';
-import { RAW_BODY_PROPERTY, WEBHOOK_PROVIDERS } from './webhooks.constants.js';
+import { RAW_BODY_PROPERTY } from './webhooks.constants.js';
 
 /**
  * Verification needs the exact bytes, and Nest's body parsers throw them away unless the app
  * was created with `rawBody: true`. So the module captures them itself, ahead of those parsers,
- * for the requests that need them: its own routes, and any request carrying a signature header
- * (a user's own route protected by an exported guard). Everything else is left untouched.
+ * for the requests that need them: its own routes, and any JSON request carrying a configured
+ * sender's credential header (a user's own route protected by an exported guard). Everything else
+ * is left untouched.
  */
 export interface RawBodyCaptureOptions {
   /** The module's route prefix; a path with this segment is captured. */
   readonly prefix: string;
   readonly limit: number;
+  /** The configured senders' ids: `/<prefix>/<id>` is a sender route. */
+  readonly senders: ReadonlySet<string>;
+  /** The configured senders' credential headers, lower case (each definition's `credentialHeaders`). */
+  readonly credentialHeaders: readonly string[];
   /**
    * The error a body over the limit is answered with, through Nest's exception layer so it is
-   * the same JSON on both adapters; given the path so the module can report the delivery.
+   * the same JSON on both adapters; given the sender the path names, if any, so the module can
+   * report the delivery.
    */
-  readonly tooLarge: (path: string) => Error;
+  readonly tooLarge: (sender: string | undefined) => Error;
 }
 
 const METHODS_WITH_BODY = new Set(['POST', 'PUT', 'PATCH']);
-const SIGNATURE_HEADERS = ['x-signature', 'inkit-signature', 'illow-signature'];
 const JSON_TYPE = /^application\/([\w.+-]*\+)?json\b/i;
-const SENDER_SEGMENTS: ReadonlySet<string> = new Set(WEBHOOK_PROVIDERS);
 
-/** One of the module's sender routes (which read the bytes, never `req.body`), elsewhere under its prefix, or neither. */
-type Route = 'sender' | 'module' | 'other';
+/**
+ * One of the module's sender routes (which read the bytes, never `req.body`), elsewhere under its
+ * prefix, or neither; with the sender a sender route names.
+ */
+interface Route {
+  readonly kind: 'sender' | 'module' | 'other';
+  readonly sender?: string;
+}
+const OTHER: Route = { kind: 'other' };
+const MODULE: Route = { kind: 'module' };
 
 /** Express routes match case-insensitively by default (Fastify can be told to), so this does too. */
-function routeOf(url: string, segment: string): Route {
+function routeOf(url: string, segment: string, senders: ReadonlySet<string>): Route {
   const query = url.indexOf('?');
   const path = `${query === -1 ? url : url.slice(0, query)}/`.toLowerCase();
   const start = path.indexOf(segment);
-  if (start === -1) return 'other';
+  if (start === -1) return OTHER;
   const from = start + segment.length;
-  return SENDER_SEGMENTS.has(path.slice(from, path.indexOf('/', from))) ? 'sender' : 'module';
+  const sender = path.slice(from, path.indexOf('/', from));
+  return senders.has(sender) ? { kind: 'sender', sender } : MODULE;
 }
 
-function needsRawBody(method: string | undefined, route: Route, headers: IncomingHttpHeaders): boolean {
+/**
+ * The module's routes always; elsewhere, a JSON (or typeless) body that comes with a configured
+ * sender's credential header, for a route of the app's behind a webhook guard. Other bodies keep
+ * the app's own parsers (a form posted with a Basic login, say).
+ */
+function needsRawBody(
+  method: string | undefined,
+  route: Route,
+  headers: IncomingHttpHeaders,
+  credentialHeaders: readonly string[],
+): boolean {
   if (!method || !METHODS_WITH_BODY.has(method)) return false;
-  if (route !== 'other') return true;
-  for (const name of SIGNATURE_HEADERS) if (headers[name] !== undefined) return true;
-  const authorization = headers.authorization;
-  return typeof authorization === 'string' && /^hmac-sha256\s/i.test(authorization);
+  if (route.kind !== 'other') return true;
+  const type = headers['content-type'];
+  if (type !== undefined && !JSON_TYPE.test(type)) return false;
+  for (const name of credentialHeaders) if (headers[name] !== undefined) return true;
+  return false;
 }
 
 const CONTENT_ENCODING = 'content-encoding';
@@ -100,7 +124,7 @@ function readBody(
   stream: Readable,
   headers: IncomingHttpHeaders,
   length: string | undefined,
-  path: string,
+  sender: string | undefined,
   options: RawBodyCaptureOptions,
   done: (error: unknown, body?: Buffer) => void,
 ): void {
@@ -112,7 +136,7 @@ function readBody(
       if (!isTooLarge(error)) return done(error);
       // Drained rather than left pending, so a keep-alive connection can carry the reply.
       stream.resume();
-      done(options.tooLarge(path));
+      done(options.tooLarge(sender));
     },
   );
 }
@@ -126,20 +150,20 @@ export function expressRawBodyCapture(options: RawBodyCaptureOptions) {
     next: (error?: unknown) => void,
   ): void {
     const url = (req.originalUrl as string | undefined) ?? req.url ?? '';
-    const route = routeOf(url, segment);
-    if (!needsRawBody(req.method, route, req.headers)) return next();
+    const route = routeOf(url, segment, options.senders);
+    if (!needsRawBody(req.method, route, req.headers, options.credentialHeaders)) return next();
     if (!isIdentityEncoding(req.headers)) {
       discardEncoded(req, req);
       // Express's parsers look for a body by these headers alone; the guard reads headersDistinct.
       blankBodyHeaders(req.headers as Record<string, string | undefined>);
       return next();
     }
-    readBody(req, req.headers, req.headers['content-length'], url, options, (error, body) => {
+    readBody(req, req.headers, req.headers['content-length'], route.sender, options, (error, body) => {
       if (error) return next(error);
       req[RAW_BODY_PROPERTY] = body;
       // The stream is consumed, so the app's parsers skip it: parse JSON here for users' own routes
       // (the module's parse the bytes themselves, and a second parse is a measurable share of a request).
-      if (route !== 'sender' && JSON_TYPE.test(req.headers['content-type'] ?? '')) {
+      if (route.kind !== 'sender' && JSON_TYPE.test(req.headers['content-type'] ?? '')) {
         try {
           req.body = JSON.parse((body as Buffer).toString('utf8'));
         } catch {
@@ -223,7 +247,8 @@ export function fastifyRawBodyCapture(options: RawBodyCaptureOptions) {
   return {
     /** The module's routes take the module's limit, so Fastify's cannot answer first, unreported. */
     onRoute(route: { url: string; bodyLimit?: number }): void {
-      if (routeOf(route.url, segment) !== 'other') route.bodyLimit = options.limit;
+      // Under the prefix whatever the segment: the module's routes are `:sender` parameters.
+      if (route.url.toLowerCase().includes(segment)) route.bodyLimit = options.limit;
     },
 
     /**
@@ -237,8 +262,10 @@ export function fastifyRawBodyCapture(options: RawBodyCaptureOptions) {
       payload: Readable,
       done: (error: unknown, payload?: Readable) => void,
     ): void {
-      const route = routeOf(request.url, segment);
-      if (!needsRawBody(request.method, route, request.headers)) return done(null, payload);
+      const route = routeOf(request.url, segment, options.senders);
+      if (!needsRawBody(request.method, route, request.headers, options.credentialHeaders)) {
+        return done(null, payload);
+      }
       if (!isIdentityEncoding(request.headers)) {
         discardEncoded(request as unknown as Record<string, unknown>, payload);
         hideBody(request);
@@ -248,11 +275,11 @@ export function fastifyRawBodyCapture(options: RawBodyCaptureOptions) {
       }
       // Content-Length describes the raw stream only, not one a decoding hook put before ours.
       const length = payload === request.raw ? request.headers['content-length'] : undefined;
-      readBody(payload, request.headers, length, request.url, options, (error, body) => {
+      readBody(payload, request.headers, length, route.sender, options, (error, body) => {
         if (error) return done(error);
         const bytes = body as Buffer;
         request[RAW_BODY_PROPERTY] = bytes;
-        if (route === 'sender') {
+        if (route.kind === 'sender') {
           hideBody(request);
           // Unless a hook of the app's set body headers of its own through Fastify's setter.
           if (!hasBody(request.headers)) return done(null, payload);

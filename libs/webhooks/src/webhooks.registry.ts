@@ -1,17 +1,17 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { neverThrows } from './schemes/credentials.js';
 import { WebhookConfigurationError, type Verifier } from './schemes/index.js';
-import {
-  DEFAULT_BODY_LIMIT,
-  DEFAULT_IDEMPOTENCY,
-  WEBHOOK_PROVIDERS,
-  type WebhookProvider,
-} from './webhooks.constants.js';
+import { BUILT_IN_SENDERS } from './senders/index.js';
+import { DEFAULT_BODY_LIMIT, DEFAULT_IDEMPOTENCY, HTTP_CREDENTIAL_HEADERS } from './webhooks.constants.js';
 import { WEBHOOKS_MODULE_OPTIONS } from './webhooks.module-definition.js';
 import type { WebhooksModuleOptions } from './webhooks.options.js';
-import { EVENT_TYPE_PATTERN, SENDERS, type SenderDefinition } from './webhooks.senders.js';
+import { EVENT_TYPE_PATTERN, type ConfiguredWebhookSender, type WebhookSender } from './webhooks.sender.js';
 
-export interface ConfiguredSender {
-  readonly definition: SenderDefinition;
+/** A sender as served: its definition and the verifier built from its credentials. */
+export interface ServedSender {
+  /** Its route segment and event prefix. */
+  readonly id: string;
+  readonly definition: WebhookSender;
   readonly verify: Verifier;
 }
 
@@ -25,12 +25,36 @@ function positiveInteger(option: string, value: number | undefined, fallback: nu
 
 const TTL_BY_EVENT = 'idempotency.ttlByEvent';
 
+/** The configured senders, checked: each a `configure()`d definition, each id once. */
+function sendersOf(value: unknown): ConfiguredWebhookSender[] {
+  if (!Array.isArray(value)) {
+    throw new WebhookConfigurationError(
+      'senders',
+      'is required: a list of configured senders, such as [inkitSender.configure({ secret })]',
+    );
+  }
+  const seen = new Set<string>();
+  return value.map((item: Partial<ConfiguredWebhookSender> & { configure?: unknown }, index) => {
+    const option = `senders[${index}]`;
+    if (typeof item?.configure === 'function' && item.definition === undefined) {
+      const id = (item as { id?: string }).id;
+      throw new WebhookConfigurationError(option, `is a definition without credentials: use ${id}Sender.configure({ ... })`);
+    }
+    if (typeof item?.id !== 'string' || typeof item.definition?.verifier !== 'function') {
+      throw new WebhookConfigurationError(option, 'must be a sender from defineWebhookSender(...).configure(credentials)');
+    }
+    if (seen.has(item.id)) throw new WebhookConfigurationError(option, `"${item.id}" is configured twice`);
+    seen.add(item.id);
+    return item as ConfiguredWebhookSender;
+  });
+}
+
 /**
  * The module's per-event windows, checked: a misspelt sender or event name would otherwise be a
  * window that silently never applies. Unknown event types of a known sender are allowed: senders
  * add types (Inkit says so), and illow's come from the route.
  */
-function windowsByEvent(value: unknown): [key: string, ms: number][] {
+function windowsByEvent(value: unknown, known: readonly string[]): [key: string, ms: number][] {
   if (value === undefined) return [];
   const prototype = typeof value === 'object' && value !== null ? Object.getPrototypeOf(value) : undefined;
   if (prototype !== Object.prototype && prototype !== null) {
@@ -44,10 +68,10 @@ function windowsByEvent(value: unknown): [key: string, ms: number][] {
     const option = `${TTL_BY_EVENT}[${JSON.stringify(key)}]`;
     const dot = key.indexOf('.');
     const sender = dot === -1 ? key : key.slice(0, dot);
-    if (!(WEBHOOK_PROVIDERS as readonly string[]).includes(sender)) {
+    if (!known.includes(sender)) {
       throw new WebhookConfigurationError(
         option,
-        `must start with a sender, one of ${WEBHOOK_PROVIDERS.join(', ')}, then an optional .EVENT_TYPE`,
+        `must start with a sender, one of ${known.join(', ')}, then an optional .EVENT_TYPE`,
       );
     }
     if (dot !== -1 && !EVENT_TYPE_PATTERN.test(key.slice(dot + 1))) {
@@ -70,30 +94,37 @@ export class WebhooksRegistry {
   readonly ttlMs: number;
   readonly leaseMs: number;
   readonly maxEntries: number;
-  private readonly senders = new Map<WebhookProvider, ConfiguredSender>();
+  /**
+   * Headers whose values never reach handlers, outcomes or logs: HTTP's own credential headers and
+   * every sender's, built-in or configured, whichever route a request came to.
+   */
+  readonly redactedHeaders: ReadonlySet<string>;
+  /** The credential headers of the configured senders: a request carrying one has its bytes captured. */
+  readonly capturedHeaders: readonly string[];
+  private readonly senders = new Map<string, ServedSender>();
+  /** Ids `@OnWebhook` and `ttlByEvent` may name: the configured senders and the built-ins. */
+  readonly knownIds: readonly string[];
   /** Windows by full event name: the module's, else the senders' built-in ones. */
   private readonly eventTtl = new Map<string, number>();
   /** Windows the module set for all of a sender's events. */
   private readonly senderTtl = new Map<string, number>();
 
   constructor(@Inject(WEBHOOKS_MODULE_OPTIONS) options: WebhooksModuleOptions) {
-    if (!options || typeof options.providers !== 'object' || options.providers === null) {
-      throw new WebhookConfigurationError('providers', 'is required (configure at least one sender)');
+    const configured = sendersOf(options?.senders);
+    for (const { id, definition, credentials } of configured) {
+      // A user's verifier may throw; the pipeline must get an answer (500, "unavailable") all the same.
+      const verify = neverThrows(definition.verifier(credentials, `senders.${id}`));
+      this.senders.set(id, { id, definition, verify });
     }
-    for (const key of Object.keys(options.providers)) {
-      if (!(WEBHOOK_PROVIDERS as readonly string[]).includes(key)) {
-        throw new WebhookConfigurationError(
-          `providers.${key}`,
-          `unknown sender; expected one of ${WEBHOOK_PROVIDERS.join(', ')}`,
-        );
-      }
-    }
-    for (const id of WEBHOOK_PROVIDERS) {
-      const credentials = options.providers[id];
-      if (credentials === undefined || credentials === null) continue;
-      const definition = SENDERS[id];
-      this.senders.set(id, { definition, verify: definition.createVerifier(credentials, `providers.${id}`) });
-    }
+    this.knownIds = [...new Set([...this.senders.keys(), ...BUILT_IN_SENDERS.map((sender) => sender.id)])];
+    this.redactedHeaders = new Set([
+      ...HTTP_CREDENTIAL_HEADERS,
+      ...[...BUILT_IN_SENDERS, ...configured.map((sender) => sender.definition)].flatMap(
+        (definition) => definition.credentialHeaders,
+      ),
+    ]);
+    this.capturedHeaders = [...new Set(configured.flatMap((sender) => sender.definition.credentialHeaders))];
+
     this.bodyLimit = positiveInteger('bodyLimit', options.bodyLimit, DEFAULT_BODY_LIMIT);
     const idempotency = options.idempotency ?? {};
     this.ttlMs = positiveInteger('idempotency.ttlMs', idempotency.ttlMs, DEFAULT_IDEMPOTENCY.ttlMs);
@@ -103,28 +134,28 @@ export class WebhooksRegistry {
       idempotency.maxEntries,
       DEFAULT_IDEMPOTENCY.maxEntries,
     );
-    const windows = windowsByEvent(idempotency.ttlByEvent);
+    const windows = windowsByEvent(idempotency.ttlByEvent, this.knownIds);
     for (const [key, ms] of windows) if (!key.includes('.')) this.senderTtl.set(key, ms);
     // A sender's entry in the options replaces its built-in windows: the user's word beats ours.
-    for (const id of WEBHOOK_PROVIDERS) {
+    for (const { id, definition } of this.senders.values()) {
       if (this.senderTtl.has(id)) continue;
-      for (const [type, ms] of Object.entries(SENDERS[id].ttlByEvent ?? {})) {
-        this.eventTtl.set(`${id}.${type}`, ms);
+      for (const [type, ms] of Object.entries(definition.ttlByEvent ?? {})) {
+        this.eventTtl.set(`${id}.${type}`, ms as number);
       }
     }
     for (const [key, ms] of windows) if (key.includes('.')) this.eventTtl.set(key, ms);
   }
 
   /** How long a processed `event` (its full name, `inkit.DOCUMENT_PDF_ACCESS`) stays a duplicate (ms). */
-  ttlFor(provider: WebhookProvider, event: string): number {
-    return this.eventTtl.get(event) ?? this.senderTtl.get(provider) ?? this.ttlMs;
+  ttlFor(sender: string, event: string): number {
+    return this.eventTtl.get(event) ?? this.senderTtl.get(sender) ?? this.ttlMs;
   }
 
-  get(provider: WebhookProvider): ConfiguredSender | undefined {
-    return this.senders.get(provider);
+  get(id: string): ServedSender | undefined {
+    return this.senders.get(id);
   }
 
-  configured(): WebhookProvider[] {
+  configured(): string[] {
     return [...this.senders.keys()];
   }
 }

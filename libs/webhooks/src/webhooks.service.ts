@@ -4,14 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { validatePayload } from './dto/validate.js';
 import type { Accepted, HeaderBag, Rejected } from './schemes/index.js';
-import {
-  REDACTED,
-  REDACTED_HEADERS,
-  WEBHOOK_EVENT_ROOT,
-  WEBHOOK_OUTCOME_ROOT,
-  WEBHOOK_REQUEST_STATE,
-  type WebhookProvider,
-} from './webhooks.constants.js';
+import { REDACTED, WEBHOOK_DELIVERY, WEBHOOK_EVENT_ROOT, WEBHOOK_OUTCOME_ROOT } from './webhooks.constants.js';
 import type { WebhookDeliveryOutcome, WebhookEvent, WebhookOutcomeKind } from './webhooks.event.js';
 import {
   WebhookException,
@@ -22,22 +15,37 @@ import {
   WebhookUnsupportedEncodingException,
 } from './webhooks.exception.js';
 import { WebhooksRegistry } from './webhooks.registry.js';
-import { EVENT_TYPE_PATTERN } from './webhooks.senders.js';
+import { EVENT_TYPE_PATTERN, idempotencyKeyOf } from './webhooks.sender.js';
 import { WebhookIdempotencyStore } from './webhooks.storage.js';
 import { findLoneSurrogate, parseJsonExact } from './webhooks.json.js';
 import { describeError } from './webhooks.log.js';
 
-/** What the guard learned about a delivery, kept on the request for the steps after it. */
-export interface WebhookRequestState {
+/** One delivery as it arrived: when, and to which sender. */
+export interface WebhookAttempt {
+  /** Unique per HTTP delivery: a retry gets a new one. */
   readonly id: string;
-  readonly provider: WebhookProvider;
+  /** The id of the sender it was sent to, as in its route. */
+  readonly sender: string;
   readonly receivedAt: Date;
+  /** `performance.now()` at arrival, for the outcome's duration. */
   readonly startedAt: number;
+}
+
+/**
+ * A delivery whose bytes verified, as the guard hands it forward (frozen): everything the
+ * pipeline after it reads. `WebhooksService.deliveryOf(request)` finds it on the request.
+ */
+export interface VerifiedDelivery extends WebhookAttempt {
   readonly rawBody: Buffer;
   readonly headers: HeaderBag;
-  verified: boolean;
-  /** How the delivery verified (set with `verified`): the key of a re-serialized body depends on it. */
-  verification?: Accepted;
+  /** How it verified: the key of a re-serialized body depends on it. */
+  readonly verification: Accepted;
+  /** The event named by the path, for a sender whose events come from the route. */
+  readonly routeEvent?: string;
+}
+
+/** What the pipeline has learned so far, for the outcome of a delivery that stops part way. */
+interface Progress {
   event?: string;
   idempotencyKey?: string;
 }
@@ -56,7 +64,7 @@ const isThenable = (value: unknown): value is PromiseLike<unknown> =>
   (typeof value === 'object' || typeof value === 'function') &&
   typeof (value as { then?: unknown }).then === 'function';
 
-type OutcomeDetails = Omit<WebhookDeliveryOutcome, 'deliveryId' | 'provider' | 'receivedAt' | 'durationMs'>;
+type OutcomeDetails = Omit<WebhookDeliveryOutcome, 'deliveryId' | 'sender' | 'receivedAt' | 'durationMs'>;
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 /** `\u0000` in a JSON string, not preceded by an escaping backslash. */
@@ -77,24 +85,18 @@ export class WebhooksService {
     @Optional() private readonly emitter?: EventEmitter2,
   ) {}
 
-  begin(provider: WebhookProvider, rawBody: Buffer, headers: HeaderBag): WebhookRequestState {
-    return {
-      id: randomUUID(),
-      provider,
-      receivedAt: new Date(),
-      startedAt: performance.now(),
-      rawBody,
-      headers,
-      verified: false,
-    };
+  /** A delivery to `sender` arriving now. */
+  begin(sender: string): WebhookAttempt {
+    return { id: randomUUID(), sender, receivedAt: new Date(), startedAt: performance.now() };
   }
 
-  stateOf(request: object): WebhookRequestState | undefined {
-    return (request as Record<symbol, WebhookRequestState | undefined>)[WEBHOOK_REQUEST_STATE];
+  /** The verified delivery a webhook guard left on this request, if one did. */
+  deliveryOf(request: object): VerifiedDelivery | undefined {
+    return (request as Record<symbol, VerifiedDelivery | undefined>)[WEBHOOK_DELIVERY];
   }
 
-  async rejectVerification(state: WebhookRequestState, result: Rejected): Promise<void> {
-    await this.report(state, 'rejected', {
+  async rejectVerification(attempt: WebhookAttempt, result: Rejected): Promise<void> {
+    await this.report(attempt, 'rejected', {
       outcome: 'rejected',
       status: result.reason === 'unavailable' ? 500 : 401,
       reason: result.reason,
@@ -103,10 +105,10 @@ export class WebhooksService {
   }
 
   /** The guards' 415 for an encoded body (see isIdentityEncoding), reported like any rejection. */
-  async rejectEncoding(state: WebhookRequestState): Promise<never> {
+  async rejectEncoding(attempt: WebhookAttempt): Promise<never> {
     const error = new WebhookUnsupportedEncodingException();
     const { message } = error.getResponse() as { message: string };
-    await this.report(state, 'rejected', {
+    await this.report(attempt, 'rejected', {
       outcome: 'rejected',
       status: error.getStatus(),
       reason: error.reason,
@@ -115,90 +117,120 @@ export class WebhooksService {
     throw error;
   }
 
-  /** Everything after a successful verification; resolves when handlers are done, or rejects with a WebhookException. */
-  process(state: WebhookRequestState, routeEvent?: string): Promise<void> {
-    // A then() rather than an async wrapper around run(): one promise fewer per delivery.
-    return this.run(state, routeEvent).then(undefined, (caught: unknown) => this.fail(state, caught));
+  /**
+   * Everything after verification, in order: read, validate, name, de-duplicate, dispatch, report.
+   * Resolves when the handlers are done, or rejects with a WebhookException.
+   */
+  async process(delivery: VerifiedDelivery | undefined): Promise<void> {
+    if (delivery === undefined) {
+      throw new Error('nestjs-webhooks: process() needs a delivery verified by a webhook guard on this route');
+    }
+    const progress: Progress = {};
+    try {
+      await this.run(delivery, progress);
+    } catch (caught) {
+      await this.fail(delivery, progress, caught);
+    }
   }
 
-  private async fail(state: WebhookRequestState, caught: unknown): Promise<never> {
-    const error = caught instanceof WebhookException ? caught : this.storeFailure(state, caught);
+  private async fail(delivery: VerifiedDelivery, progress: Progress, caught: unknown): Promise<never> {
+    const error = caught instanceof WebhookException ? caught : this.storeFailure(delivery, caught);
     const kind: WebhookOutcomeKind =
       error instanceof WebhookHandlerException || error instanceof WebhookStoreException
         ? 'failed'
         : 'rejected';
     const body = error.getResponse() as { message: string | string[] };
-    await this.report(state, kind, {
+    await this.report(delivery, kind, {
       outcome: kind,
       status: error.getStatus(),
       reason: error.reason,
       message: Array.isArray(body.message) ? body.message.join('; ') : body.message,
-      rawBody: state.rawBody,
+      event: progress.event,
+      idempotencyKey: progress.idempotencyKey,
+      rawBody: delivery.rawBody,
     });
     throw error;
   }
 
   /**
-   * Anything else that throws here is the idempotency store (or the sender registry) failing:
+   * Anything else that throws here is the idempotency store (or a sender's own function) failing:
    * answered 500 so the sender retries, and reported like any other outcome.
    */
-  private storeFailure(state: WebhookRequestState, error: unknown): WebhookException {
+  private storeFailure(delivery: VerifiedDelivery, error: unknown): WebhookException {
     const { message, trace } = describeError(error);
-    this.logger.error(`Delivery ${state.id} could not be processed: ${message}`, trace);
+    this.logger.error(`Delivery ${delivery.id} could not be processed: ${message}`, trace);
     return new WebhookStoreException();
   }
 
-  private async run(state: WebhookRequestState, routeEvent: string | undefined): Promise<void> {
-    const sender = this.registry.get(state.provider);
-    if (!sender) throw new Error(`nestjs-webhooks: sender "${state.provider}" is not configured`);
+  private async run(delivery: VerifiedDelivery, progress: Progress): Promise<void> {
+    const sender = this.registry.get(delivery.sender);
+    if (!sender) throw new Error(`nestjs-webhooks: sender "${delivery.sender}" is not configured`);
     const { definition } = sender;
 
-    const plain = definition.fromHeaders?.(state.headers) ?? this.parseJson(state.rawBody);
+    const plain = definition.fromHeaders?.(delivery.headers) ?? this.parseJson(delivery.rawBody);
     const validated = validatePayload(definition.dto, plain);
     if (!validated.ok) throw new WebhookPayloadException('invalid-payload', validated.errors);
     const payload = validated.value;
 
-    const type = definition.eventType(payload, routeEvent);
-    if (!EVENT_TYPE_PATTERN.test(type)) {
+    const type =
+      definition.eventType === 'route' ? delivery.routeEvent : definition.eventType(payload, delivery);
+    if (typeof type !== 'string' || !EVENT_TYPE_PATTERN.test(type)) {
       throw new WebhookPayloadException('invalid-payload', 'event type must match [A-Za-z0-9_-]{1,100}');
     }
-    const name = `${state.provider}.${type}`;
-    const key = definition.idempotencyKey(payload, state.rawBody, state.verification);
-    state.event = name;
-    state.idempotencyKey = key;
+    const name = `${delivery.sender}.${type}`;
+    progress.event = name;
+    const key = idempotencyKeyOf(delivery.sender, definition.idempotencyKey(payload, delivery));
+    progress.idempotencyKey = key;
 
-    const claim = await this.store.claim(key, state.id, this.registry.leaseMs);
+    const claim = await this.store.claim(key, delivery.id, this.registry.leaseMs);
     if (claim === 'processed') {
-      await this.report(state, 'duplicate', { outcome: 'duplicate', status: 200, rawBody: state.rawBody });
+      await this.report(delivery, 'duplicate', {
+        outcome: 'duplicate',
+        status: 200,
+        event: name,
+        idempotencyKey: key,
+        rawBody: delivery.rawBody,
+      });
       return;
     }
     if (claim === 'in-flight') throw new WebhookInFlightException();
 
     const event: WebhookEvent = {
-      id: state.id,
-      provider: state.provider,
+      id: delivery.id,
+      sender: delivery.sender,
       name,
       type,
       payload,
       idempotencyKey: key,
-      receivedAt: state.receivedAt,
-      headers: redactHeaders(state.headers),
-      rawBody: state.rawBody,
+      receivedAt: delivery.receivedAt,
+      headers: this.redactHeaders(delivery.headers),
+      rawBody: delivery.rawBody,
     };
     const dispatched = this.dispatch(`${WEBHOOK_EVENT_ROOT}.${name}`, event);
     // Not awaited when every handler was synchronous: each await is a turn of the microtask queue.
     const failures = Array.isArray(dispatched) ? dispatched : await dispatched;
     if (failures.length > 0) {
-      await this.store.release(key, state.id);
+      await this.store.release(key, delivery.id);
       for (const failure of failures) {
         // Bounded: a handler's error may quote the payload (see describeError).
         const { message, trace } = describeError(failure);
-        this.logger.error(`Handler for ${name} (delivery ${state.id}) failed: ${message}`, trace);
+        this.logger.error(`Handler for ${name} (delivery ${delivery.id}) failed: ${message}`, trace);
       }
       throw new WebhookHandlerException();
     }
-    await this.store.complete(key, state.id, this.registry.ttlFor(state.provider, name));
-    await this.report(state, 'accepted', { outcome: 'accepted', status: 200, rawBody: state.rawBody });
+    await this.store.complete(key, delivery.id, this.registry.ttlFor(delivery.sender, name));
+    await this.report(delivery, 'accepted', {
+      outcome: 'accepted',
+      status: 200,
+      event: name,
+      idempotencyKey: key,
+      rawBody: delivery.rawBody,
+    });
+  }
+
+  /** Headers as handlers and outcomes see them, credentials redacted (see WebhooksRegistry.redactedHeaders). */
+  redactHeaders(headers: HeaderBag): Record<string, string> {
+    return redactHeaders(headers, this.registry.redactedHeaders);
   }
 
   private parseJson(rawBody: Buffer): unknown {
@@ -284,18 +316,16 @@ export class WebhooksService {
   }
 
   /** Logs the outcome and emits it; a failing outcome listener never changes the reply. */
-  report(state: WebhookRequestState, kind: WebhookOutcomeKind, details: OutcomeDetails): Promise<void> {
+  report(attempt: WebhookAttempt, kind: WebhookOutcomeKind, details: OutcomeDetails): Promise<void> {
     const routine = kind === 'accepted' || kind === 'duplicate';
     const listeners = this.listenersOf(`${WEBHOOK_OUTCOME_ROOT}.${kind}`);
     // Per delivery: with nothing to log and nobody listening, the outcome is not even built.
     if (listeners.length === 0 && routine && !Logger.isLevelEnabled('debug')) return REPORTED;
     const outcome: WebhookDeliveryOutcome = {
-      deliveryId: state.id,
-      provider: state.provider,
-      receivedAt: state.receivedAt,
-      durationMs: Math.round((performance.now() - state.startedAt) * 1000) / 1000,
-      event: state.event,
-      idempotencyKey: state.idempotencyKey,
+      deliveryId: attempt.id,
+      sender: attempt.sender,
+      receivedAt: attempt.receivedAt,
+      durationMs: Math.round((performance.now() - attempt.startedAt) * 1000) / 1000,
       ...details,
     };
     this.log(outcome);
@@ -322,7 +352,7 @@ export class WebhooksService {
   private log(outcome: WebhookDeliveryOutcome): void {
     const routine = outcome.outcome === 'accepted' || outcome.outcome === 'duplicate';
     if (routine && !Logger.isLevelEnabled('debug')) return;
-    const what = `${outcome.provider} ${outcome.event ?? ''} delivery ${outcome.deliveryId}`.replace(
+    const what = `${outcome.sender} ${outcome.event ?? ''} delivery ${outcome.deliveryId}`.replace(
       '  ',
       ' ',
     );
@@ -346,13 +376,13 @@ export class WebhooksService {
 
 // Runs for every delivery on headersDistinct (a dictionary of one-element arrays): for...in and
 // no join for a single value make it about three times cheaper than entries() and join().
-export function redactHeaders(headers: HeaderBag): Record<string, string> {
+export function redactHeaders(headers: HeaderBag, redacted: ReadonlySet<string>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const name in headers) {
     const value = headers[name];
     if (value === undefined) continue;
     const lower = name.toLowerCase();
-    if (REDACTED_HEADERS.has(lower)) out[lower] = REDACTED;
+    if (redacted.has(lower)) out[lower] = REDACTED;
     else if (typeof value === 'string') out[lower] = value;
     else out[lower] = value.length === 1 ? value[0] : value.join(', ');
   }

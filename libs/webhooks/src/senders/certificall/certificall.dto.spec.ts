@@ -7,7 +7,7 @@ import {
   ShareCasesWithMetaDatasDto,
   StepAction,
 } from './certificall.dto.js';
-import { errorsOf, valueOf } from './dto.spec-helpers.js';
+import { errorsOf, valueOf } from '../../dto/dto.spec-helpers.js';
 
 // Built from the field list on Certificall's page (it gives no JSON sample).
 const item = (overrides: Record<string, unknown> = {}): Record<string, unknown> => ({

@@ -1,5 +1,5 @@
 import { IsNotEmpty, IsString } from 'class-validator';
-import { IsBoundedIdentifier } from './identifier.js';
+import { IsBoundedIdentifier } from '../../dto/identifier.js';
 
 /** The event types Inkit documents. Inkit may add more: see {@link InkitWebhookDto.event_type}. */
 export enum InkitEventType {

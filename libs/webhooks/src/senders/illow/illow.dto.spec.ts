@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { IllowDsrCreatedMetadataDto, IllowWebhookDto } from './illow.dto.js';
-import { errorsOf, valueOf } from './dto.spec-helpers.js';
+import { errorsOf, valueOf } from '../../dto/dto.spec-helpers.js';
 
 // illow's sample body, verbatim.
 const sample = (): Record<string, unknown> => ({

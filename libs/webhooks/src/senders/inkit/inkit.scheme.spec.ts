@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { createInkitVerifier, signInkit } from './inkit.scheme.js';
-import { WebhookConfigurationError } from './scheme.errors.js';
-import type { HeaderBag, RejectionReason } from './scheme.types.js';
+import { WebhookConfigurationError } from '../../schemes/scheme.errors.js';
+import type { HeaderBag, RejectionReason } from '../../schemes/scheme.types.js';
 
 // PROVIDERS.md vector: HMAC-SHA256("s3cr3t", '{"a":1}').
 const BODY = Buffer.from('{"a":1}');

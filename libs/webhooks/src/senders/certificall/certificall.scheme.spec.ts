@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { createCertificallVerifier, signCertificall } from './certificall.scheme.js';
-import { WebhookConfigurationError } from './scheme.errors.js';
-import type { HeaderBag, RejectionReason } from './scheme.types.js';
+import { WebhookConfigurationError } from '../../schemes/scheme.errors.js';
+import type { HeaderBag, RejectionReason } from '../../schemes/scheme.types.js';
 
 // PROVIDERS.md vectors: HMAC-SHA256("s3cr3t", '{"a":1}') in hex and in base64.
 const BODY = Buffer.from('{"a":1}');

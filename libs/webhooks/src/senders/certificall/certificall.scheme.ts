@@ -12,9 +12,9 @@ import {
   toBytes,
   TokenSet,
   type Digester,
-} from './credentials.js';
-import { requiredHeader } from './headers.js';
-import { WebhookConfigurationError } from './scheme.errors.js';
+} from '../../schemes/credentials.js';
+import { requiredHeader } from '../../schemes/headers.js';
+import { WebhookConfigurationError } from '../../schemes/scheme.errors.js';
 import {
   accepted,
   rejected,
@@ -24,7 +24,7 @@ import {
   type SignedHeaders,
   type Verifier,
   type VerifyResult,
-} from './scheme.types.js';
+} from '../../schemes/scheme.types.js';
 
 export interface CertificallHmacCredential {
   apiKey: string;
@@ -58,6 +58,8 @@ type MethodCheck = (credentials: string, headers: HeaderBag, body: Uint8Array) =
 
 const AUTHORIZATION = 'Authorization';
 const API_KEY = 'X-Api-Key';
+/** Where Certificall's credentials travel: redacted, and captured raw wherever they appear. */
+export const CERTIFICALL_HEADERS: readonly string[] = [AUTHORIZATION, API_KEY];
 const SCHEMES = new Map<string, { method: Method; label: string }>([
   ['bearer', { method: 'bearer', label: 'Bearer' }],
   ['hmac-sha256', { method: 'hmac', label: 'HMAC-SHA256' }],

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { createOvcodeVerifier, signOvcode } from './ovcode.scheme.js';
-import { WebhookConfigurationError } from './scheme.errors.js';
+import { WebhookConfigurationError } from '../../schemes/scheme.errors.js';
 
 const TOKEN = 'ovc_live_7f3a9c2e';
 const CALLBACK = Buffer.from('{"reference":"F-95ad51b6-a10a-49b0-b131-84752e2b422d","status_code":"S"}');

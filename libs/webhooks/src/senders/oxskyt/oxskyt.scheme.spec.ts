@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { createOxskytVerifier, signOxskyt } from './oxskyt.scheme.js';
-import { WebhookConfigurationError } from './scheme.errors.js';
-import type { HeaderBag, RejectionReason } from './scheme.types.js';
+import { WebhookConfigurationError } from '../../schemes/scheme.errors.js';
+import type { HeaderBag, RejectionReason } from '../../schemes/scheme.types.js';
 
 // PROVIDERS.md vector, computed there by two independent implementations.
 const BODY = '{"a":1}';

@@ -9,7 +9,7 @@ import {
   ValidateBy,
   type ValidationOptions,
 } from 'class-validator';
-import { IsBoundedIdentifier } from './identifier.js';
+import { IsBoundedIdentifier } from '../../dto/identifier.js';
 
 /** `status_code` of an OVCODE callback. */
 export enum OvcodeStatusCode {

@@ -1,7 +1,16 @@
 import { describe, expect, it } from '@jest/globals';
 import { createHash } from 'node:crypto';
-import { ACCEPTED, accepted } from './schemes/index.js';
-import { SENDERS } from './webhooks.senders.js';
+import { ACCEPTED, accepted, type Accepted } from '../schemes/index.js';
+import { idempotencyKeyOf, type WebhookSender } from '../webhooks.sender.js';
+import { BUILT_IN_SENDERS } from './index.js';
+
+const SENDERS = Object.fromEntries(BUILT_IN_SENDERS.map((sender) => [sender.id, sender])) as Record<
+  (typeof BUILT_IN_SENDERS)[number]['id'],
+  WebhookSender
+>;
+/** The key the pipeline makes: the sender's parts, escaped and joined under its id. */
+const keyFor = (id: keyof typeof SENDERS, payload: object, rawBody: Buffer, verification: Accepted = ACCEPTED) =>
+  idempotencyKeyOf(id, SENDERS[id].idempotencyKey(payload, { rawBody, headers: {}, verification }));
 
 const sha256Hex = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
 const raw = (text: string) => Buffer.from(text, 'utf8');
@@ -11,11 +20,11 @@ const NO_BODY = Buffer.alloc(0);
 /** Each composite key's parts, as the payload fields they come from. */
 const COMPOSITES = {
   inkit: (a: string, b: string) =>
-    SENDERS.inkit.idempotencyKey({ event_type: a, resource_id: b }, NO_BODY, ACCEPTED),
+    keyFor('inkit', { event_type: a, resource_id: b }, NO_BODY),
   ovcode: (a: string, b: string) =>
-    SENDERS.ovcode.idempotencyKey({ reference: a, status_code: b }, NO_BODY, ACCEPTED),
+    keyFor('ovcode', { reference: a, status_code: b }, NO_BODY),
   certificall: (a: string, b: string) =>
-    SENDERS.certificall.idempotencyKey({ cfRef: a, reportId: b }, NO_BODY, ACCEPTED),
+    keyFor('certificall', { cfRef: a, reportId: b }, NO_BODY),
 } as const;
 
 describe('idempotency keys', () => {
@@ -80,14 +89,14 @@ describe('idempotency keys', () => {
 
   it('illow: its single part cannot collide, and a separator in it is escaped like anywhere else', () => {
     const keyOf = (value: string) =>
-      SENDERS.illow.idempotencyKey({ idempotencyKey: value }, NO_BODY, ACCEPTED);
+      keyFor('illow', { idempotencyKey: value }, NO_BODY);
     expect(keyOf('d3f1a6c2-58e4')).toBe('illow:d3f1a6c2-58e4');
     expect(keyOf('a:b')).not.toBe(keyOf('a%3Ab'));
   });
 
   describe('oxskyt (the SHA-256 of what was signed)', () => {
     const keyOf = (body: string, verification = ACCEPTED) =>
-      SENDERS.oxskyt.idempotencyKey({}, raw(body), verification);
+      keyFor('oxskyt', {}, raw(body), verification);
 
     it('hashes the raw bytes when they verified', () => {
       expect(keyOf('{"id": "r1"}')).toBe(`oxskyt:${sha256Hex('{"id": "r1"}')}`);
@@ -101,10 +110,6 @@ describe('idempotency keys', () => {
         expect(keyOf(variant, VIA_FALLBACK)).toBe(keyOf(signed));
       }
       expect(keyOf(signed)).toBe(`oxskyt:${sha256Hex(signed)}`);
-    });
-
-    it('without a verification (a state built by hand), keys on the raw bytes', () => {
-      expect(SENDERS.oxskyt.idempotencyKey({}, raw('{"a":1} '))).toBe(`oxskyt:${sha256Hex('{"a":1} ')}`);
     });
   });
 });

@@ -1,8 +1,8 @@
 import crypto, { createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { createIllowVerifier, generateIllowKeyPair, signIllow } from './illow.scheme.js';
-import { WebhookConfigurationError } from './scheme.errors.js';
-import type { HeaderBag, RejectionReason, Verifier } from './scheme.types.js';
+import { WebhookConfigurationError } from '../../schemes/scheme.errors.js';
+import type { HeaderBag, RejectionReason, Verifier } from '../../schemes/scheme.types.js';
 
 const BODY = Buffer.from('{"companyId":"c-1","siteId":"s-1","idempotencyKey":"k-1","metadata":{}}');
 const DSR = Buffer.from('{"metadata":{"id":"dsr-1","legislation":"LGPD 🇧🇷","requestStatus":"Ñ 𝒜 😀"}}');

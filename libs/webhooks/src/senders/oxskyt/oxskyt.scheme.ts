@@ -5,8 +5,8 @@ import {
   jsonFallbackLimit,
   toBytes,
   type Digester,
-} from './credentials.js';
-import type { Credential, SignedHeaders, Verifier } from './scheme.types.js';
+} from '../../schemes/credentials.js';
+import type { Credential, SignedHeaders, Verifier } from '../../schemes/scheme.types.js';
 
 export interface OxskytCredentials {
   secret: Credential;
@@ -17,7 +17,7 @@ export interface OxskytCredentials {
   jsonFallbackLimit?: number;
 }
 
-const HEADER = 'x-signature';
+export const OXSKYT_HEADER = 'x-signature';
 
 // OxsKYT does not use an HMAC: the secret's own hex SHA-256 is appended to the body and hashed.
 const oxskytDigester = (secret: string): Digester => {
@@ -29,9 +29,9 @@ export function createOxskytVerifier(credentials: OxskytCredentials, optionPath 
   const secrets = credentialList(`${optionPath}.secret`, credentials?.secret);
   const fallbackLimit = jsonFallbackLimit(`${optionPath}.jsonFallbackLimit`, credentials?.jsonFallbackLimit);
   // The vendor's own example hashes JSON.stringify(req.body), so a sender may have signed that.
-  return hexDigestVerifier(HEADER, secrets.map(oxskytDigester), { jsonFallback: true, fallbackLimit });
+  return hexDigestVerifier(OXSKYT_HEADER, secrets.map(oxskytDigester), { jsonFallback: true, fallbackLimit });
 }
 
 export function signOxskyt(body: string | Uint8Array, credentials: { secret: string }): SignedHeaders {
-  return { [HEADER]: oxskytDigester(credentials.secret)(toBytes(body)).toString('hex') };
+  return { [OXSKYT_HEADER]: oxskytDigester(credentials.secret)(toBytes(body)).toString('hex') };
 }

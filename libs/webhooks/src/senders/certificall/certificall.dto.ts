@@ -13,7 +13,7 @@ import {
   IsUrl,
   ValidateNested,
 } from 'class-validator';
-import { IsBoundedIdentifier } from './identifier.js';
+import { IsBoundedIdentifier } from '../../dto/identifier.js';
 
 /**
  * The kind of a case step, as documented by Certificall. The vendor's page spells the last

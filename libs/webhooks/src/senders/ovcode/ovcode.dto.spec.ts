@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { OvcodeCallbackDto, OvcodeStatusCode } from './ovcode.dto.js';
-import { SAMPLE_PAYLOADS } from '../testing/samples.js';
-import { errorsOf, valueOf } from './dto.spec-helpers.js';
+import { SAMPLE_PAYLOADS } from '../../testing/samples.js';
+import { errorsOf, valueOf } from '../../dto/dto.spec-helpers.js';
 
 // OVCODE's documented sample, verbatim: kept once, in the testing entry, for every test to share.
 const sample = (): Record<string, unknown> => ({ ...SAMPLE_PAYLOADS.ovcode });

@@ -1,5 +1,5 @@
 import { IsNotEmpty, IsString, ValidateBy, type ValidationOptions } from 'class-validator';
-import { IsBoundedIdentifier, MAX_IDENTIFIER_LENGTH } from './identifier.js';
+import { IsBoundedIdentifier, MAX_IDENTIFIER_LENGTH } from '../../dto/identifier.js';
 
 /**
  * Requires the property to be present with any JSON value, `null` included (which

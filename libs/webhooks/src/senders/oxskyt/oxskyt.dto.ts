@@ -1,5 +1,5 @@
 import { IsOptional, ValidateBy, type ValidationOptions } from 'class-validator';
-import { IsBoundedIdentifier } from './identifier.js';
+import { IsBoundedIdentifier } from '../../dto/identifier.js';
 
 /** Accepts a string or a finite number: the two forms a record id plausibly takes in JSON. */
 function IsStringOrNumber(options?: ValidationOptions): PropertyDecorator {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { InkitEventType, InkitWebhookDto } from './inkit.dto.js';
-import { errorsOf, valueOf } from './dto.spec-helpers.js';
+import { errorsOf, valueOf } from '../../dto/dto.spec-helpers.js';
 
 // Inkit's own sample body.
 const sample = (): Record<string, unknown> => ({

@@ -1,8 +1,8 @@
 import crypto, { createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { credentialList, decodeBase64, neverThrows, toBytes } from './credentials.js';
-import { requiredHeader } from './headers.js';
-import { WebhookConfigurationError } from './scheme.errors.js';
-import { ACCEPTED, rejected, type Credential, type SignedHeaders, type Verifier } from './scheme.types.js';
+import { credentialList, decodeBase64, neverThrows, toBytes } from '../../schemes/credentials.js';
+import { requiredHeader } from '../../schemes/headers.js';
+import { WebhookConfigurationError } from '../../schemes/scheme.errors.js';
+import { ACCEPTED, rejected, type Credential, type SignedHeaders, type Verifier } from '../../schemes/scheme.types.js';
 
 export interface IllowCredentials {
   /** PEM SPKI or PKCS#1, or base64 DER of either; one string may hold several PEM blocks. */
@@ -14,7 +14,7 @@ interface IllowKey {
   readonly bytes: number;
 }
 
-const HEADER = 'illow-signature';
+export const ILLOW_HEADER = 'illow-signature';
 const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----[\s\S]*?-----END \1-----/g;
 const PEM_LABELS = new Set(['PUBLIC KEY', 'RSA PUBLIC KEY']);
 const SHA1_REFUSED = 'the OpenSSL policy on this server refuses SHA-1 RSA signatures, which illow uses';
@@ -79,14 +79,14 @@ function loadKeys(option: string, value: Credential | undefined): IllowKey[] {
 
 export function createIllowVerifier(credentials: IllowCredentials, optionPath = 'illow'): Verifier {
   const keys = loadKeys(`${optionPath}.publicKey`, credentials?.publicKey);
-  const read = requiredHeader(HEADER);
+  const read = requiredHeader(ILLOW_HEADER);
   return neverThrows((body, headers) => {
     const value = read(headers);
     if (typeof value !== 'string') return value;
     const signature = decodeBase64(value);
     const candidates = keys.filter((key) => key.bytes === signature?.length);
     if (signature === undefined || candidates.length === 0) {
-      return rejected('malformed', `${HEADER} must be base64 of an RSA signature of the key's size`);
+      return rejected('malformed', `${ILLOW_HEADER} must be base64 of an RSA signature of the key's size`);
     }
     let verified = false;
     try {
@@ -103,7 +103,7 @@ export function signIllow(
   body: string | Uint8Array,
   credentials: { privateKey: string | KeyObject },
 ): SignedHeaders {
-  return { [HEADER]: crypto.sign('sha1', toBytes(body), credentials.privateKey).toString('base64') };
+  return { [ILLOW_HEADER]: crypto.sign('sha1', toBytes(body), credentials.privateKey).toString('base64') };
 }
 
 export function generateIllowKeyPair(modulusLength = 2048): { publicKey: string; privateKey: string } {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { OxskytReportDto } from './oxskyt.dto.js';
-import { errorsOf, valueOf } from './dto.spec-helpers.js';
+import { errorsOf, valueOf } from '../../dto/dto.spec-helpers.js';
 
 // The report structure is not public: an invented report, nested as real ones likely are.
 const report = (): Record<string, unknown> => ({

@@ -1,0 +1,236 @@
+import type { Accepted, HeaderBag, SignedHeaders, Verifier } from './schemes/scheme.types.js';
+import { WebhookConfigurationError } from './schemes/scheme.errors.js';
+
+/** What a sender's functions may read about the delivery beyond its payload. */
+export interface WebhookDeliveryContext {
+  /** The exact bytes that were verified. */
+  readonly rawBody: Buffer;
+  /** As received (lower-case names; an array where Node keeps repeats apart). */
+  readonly headers: HeaderBag;
+  /** What the verifier answered; how it matched can change what was signed (OxsKYT's fallback). */
+  readonly verification: Accepted;
+}
+
+/** How the CLI and the test signers find a sender's credentials. */
+export interface WebhookSenderCliCredential {
+  /** The environment variable read when the flag is not given (the reference receiver reads the same one). */
+  readonly env: string;
+  /** One line of help. */
+  readonly help: string;
+  /** Placeholder shown in the help. Default `<value>`. */
+  readonly arg?: string;
+  /** The value is a key: a PEM, or the path of a file holding one (never a comma-separated list). */
+  readonly key?: boolean;
+}
+
+/** An option of the CLI that means something for this sender only. */
+export interface WebhookSenderCliOption {
+  readonly type: 'string' | 'boolean';
+  readonly help: string;
+  readonly arg?: string;
+}
+
+/** What the CLI hands a sender so it can build its signing input; messages never hold a value. */
+export interface WebhookSenderCliInput {
+  /** The credential's value, or a usage error naming its flag and variable. */
+  need(flag: string): string;
+  /** Where a credential came from, if it was given at all. */
+  from(flag: string): 'flag' | 'env' | undefined;
+  /** A sender-specific option's value. */
+  option(name: string): string | boolean | undefined;
+  /** A usage error (exit code 2) with this message. */
+  usage(message: string): Error;
+}
+
+/** What `nestjs-webhooks send|sign <sender>` needs to sign as this sender. */
+export interface WebhookSenderCli<Signing> {
+  /** Credential flags (`--secret`), each with its environment variable. */
+  readonly credentials: Readonly<Record<string, WebhookSenderCliCredential>>;
+  /** Flags of this sender alone; given for another sender they are refused. */
+  readonly options?: Readonly<Record<string, WebhookSenderCliOption>>;
+  /** The signer's input from the flags and the environment. */
+  signing(input: WebhookSenderCliInput): Signing;
+  /**
+   * Headers to send beside the signature, made from the body (OVCODE's fields as headers, when
+   * the `as-headers` option is set); the body sent is then empty. Default: none.
+   */
+  asHeaders?(body: Buffer, input: WebhookSenderCliInput): Record<string, string> | undefined;
+}
+
+/** A realistic delivery, shaped as the vendor documents it; it must pass the sender's DTO. */
+export interface WebhookSenderSample {
+  readonly payload: object;
+  /** For senders whose event comes from the route: the one the sample belongs to. */
+  readonly event?: string;
+}
+
+/**
+ * Everything the library knows about one sender. The built-ins are written with it, and so is
+ * a user's own: `defineWebhookSender({ id: 'acme', ... })`, then `acme.configure(credentials)`
+ * in `WebhooksModule.forRoot({ senders: [...] })`.
+ */
+export interface WebhookSenderSpec<
+  Id extends string = string,
+  Credentials = unknown,
+  Payload extends object = object,
+  Type extends string = string,
+  Signing = Credentials,
+> {
+  /**
+   * Route segment and event prefix: `POST /webhooks/<id>`, `@OnWebhook('<id>.<TYPE>')`, and the
+   * first part of every idempotency key. Lower-case letters, digits and `-`, 1 to 40 characters.
+   */
+  readonly id: Id;
+  /** The vendor's name as people write it (logs, help). Default: the id. */
+  readonly title?: string;
+  /**
+   * Every header that carries a credential or a signature. Their values are always redacted in
+   * `event.headers`, outcomes and logs, and a request carrying one has its exact bytes captured
+   * even outside the module's routes (a user's own route behind this sender's guard).
+   */
+  readonly credentialHeaders: readonly string[];
+  /**
+   * Builds the verifier from the configured credentials, once, at startup. Throw a
+   * `WebhookConfigurationError` naming `optionPath` (`senders.acme`) plus the field on bad
+   * configuration. The verifier itself never throws: it answers a `VerifyResult`.
+   */
+  verifier(credentials: Credentials, optionPath: string): Verifier;
+  /** Produces the headers the vendor sends for `body` (tests, the CLI, the demo). */
+  sign(body: string | Uint8Array, signing: Signing): SignedHeaders;
+  /** The payload as the vendor documents it, a class-validator DTO. Unknown fields are kept. */
+  readonly dto: new () => Payload;
+  /**
+   * The event types the vendor documents: `@OnWebhook('<id>.<TYPE>')` is checked against them at
+   * compile time. Others still arrive at run time (vendors add types). Default: any type.
+   */
+  readonly eventTypes?: readonly Type[];
+  /**
+   * The event type of a delivery, `[A-Za-z0-9_-]{1,100}`. `'route'`: the last path segment, one
+   * callback URL per event (`POST /webhooks/illow/DSR_CREATED`).
+   */
+  readonly eventType: 'route' | ((payload: Payload, delivery: WebhookDeliveryContext) => string);
+  /**
+   * The same for every retry of one delivery, different for different deliveries. Return the
+   * parts: each is percent-escaped where it holds `:` or `%`, joined with `:`, and prefixed with
+   * the sender's id, so that no value can pass for a separator or for another sender's key.
+   */
+  idempotencyKey(payload: Payload, delivery: WebhookDeliveryContext): readonly string[];
+  /**
+   * De-duplication windows (ms) of event types that truly happen again under one key; every other
+   * type keeps `idempotency.ttlMs`. The module's `idempotency.ttlByEvent` wins over these.
+   */
+  readonly ttlByEvent?: Readonly<Partial<Record<Type, number>>>;
+  /**
+   * The plain payload when the vendor sends it as headers (OVCODE documents both forms);
+   * undefined means "read the JSON body". Default: always the body.
+   */
+  fromHeaders?(headers: HeaderBag): Record<string, unknown> | undefined;
+  /** One documented delivery, for tests, the CLI's default body and the demo. */
+  readonly sample: WebhookSenderSample;
+  /** How the CLI signs as this sender. Default: the CLI cannot send this sender's deliveries. */
+  readonly cli?: WebhookSenderCli<Signing>;
+}
+
+/** A sender with its credentials, ready for `WebhooksModule.forRoot({ senders: [...] })`. */
+export interface ConfiguredWebhookSender<Credentials = unknown> {
+  /** The route segment and event prefix it is served under (the definition's id). */
+  readonly id: string;
+  readonly definition: WebhookSender<string, Credentials, object, string, unknown>;
+  readonly credentials: Credentials;
+}
+
+/** A sender definition, made with `defineWebhookSender`. */
+export interface WebhookSender<
+  Id extends string = string,
+  Credentials = any,
+  Payload extends object = any,
+  Type extends string = string,
+  Signing = any,
+> extends WebhookSenderSpec<Id, Credentials, Payload, Type, Signing> {
+  /** The sender with its credentials, checked when the module starts (errors name `senders.<id>`). */
+  configure(credentials: Credentials): ConfiguredWebhookSender<Credentials>;
+}
+
+/** Route segments: what Express and Fastify match literally, and what reads well in a URL. */
+export const SENDER_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,39}$/;
+/** Event names become emitter segments: no dots (they would add levels) and nothing exotic. */
+export const EVENT_TYPE_PATTERN = /^[A-Za-z0-9_-]{1,100}$/;
+
+/**
+ * Defines a sender: the one place that says how its deliveries are checked, read, named and
+ * de-duplicated. Checked here, when the definition is made, so a mistake in it stops the import.
+ */
+export function defineWebhookSender<
+  Id extends string,
+  Credentials,
+  Payload extends object,
+  Type extends string = string,
+  Signing = Credentials,
+>(spec: WebhookSenderSpec<Id, Credentials, Payload, Type, Signing>): WebhookSender<Id, Credentials, Payload, Type, Signing> {
+  const where = `defineWebhookSender(${JSON.stringify(spec?.id)})`;
+  const fail = (field: string, message: string) => new WebhookConfigurationError(`${where}.${field}`, message);
+  if (typeof spec?.id !== 'string' || !SENDER_ID_PATTERN.test(spec.id)) {
+    throw fail('id', 'must be lower-case letters, digits and "-", 1 to 40 characters, starting with a letter or digit');
+  }
+  if (!Array.isArray(spec.credentialHeaders) || spec.credentialHeaders.length === 0) {
+    throw fail('credentialHeaders', 'must name at least one header (what carries the credential is always redacted)');
+  }
+  for (const header of spec.credentialHeaders) {
+    if (typeof header !== 'string' || !/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(header)) {
+      throw fail('credentialHeaders', `${JSON.stringify(header)} is not a header name`);
+    }
+  }
+  for (const name of ['verifier', 'sign', 'idempotencyKey'] as const) {
+    if (typeof spec[name] !== 'function') throw fail(name, 'must be a function');
+  }
+  if (typeof spec.dto !== 'function') throw fail('dto', 'must be a class (a class-validator DTO)');
+  if (spec.eventType !== 'route' && typeof spec.eventType !== 'function') {
+    throw fail('eventType', "must be 'route' or a function of the payload");
+  }
+  for (const type of [...(spec.eventTypes ?? []), ...Object.keys(spec.ttlByEvent ?? {})]) {
+    if (!EVENT_TYPE_PATTERN.test(type)) throw fail('eventTypes', `${JSON.stringify(type)} must match [A-Za-z0-9_-]{1,100}`);
+  }
+  if (typeof spec.sample?.payload !== 'object' || spec.sample.payload === null) {
+    throw fail('sample.payload', 'must be an object');
+  }
+  if (spec.eventType === 'route' && (spec.sample.event === undefined || !EVENT_TYPE_PATTERN.test(spec.sample.event))) {
+    throw fail('sample.event', "is required when the event comes from the route, and must match [A-Za-z0-9_-]{1,100}");
+  }
+  const credentialHeaders = Object.freeze(spec.credentialHeaders.map((name) => name.toLowerCase()));
+  const sender: WebhookSender<Id, Credentials, Payload, Type, Signing> = Object.freeze({
+    ...spec,
+    credentialHeaders,
+    configure(credentials: Credentials): ConfiguredWebhookSender<Credentials> {
+      return Object.freeze({
+        id: spec.id,
+        definition: sender as unknown as ConfiguredWebhookSender<Credentials>['definition'],
+        credentials,
+      });
+    },
+  });
+  return sender;
+}
+
+// `%` is escaped too, so an escape sent as text cannot pass for one made here. Lone surrogates as
+// well: UTF-8 (Redis, a database column) turns every one of them into U+FFFD, one key for all.
+// The test is a prefilter (any surrogate, paired or not; cheaper than a `u` regex on every part);
+// the replace, in unicode mode, touches lone surrogates only and leaves paired ones (emoji) be.
+const KEY_SPECIAL = /[%:\uD800-\uDFFF]/;
+const KEY_SPECIALS = /[%:]|\p{Cs}/gu;
+const escapeKeyChar = (char: string) =>
+  char === '%' ? '%25' : char === ':' ? '%3A' : `%u${char.charCodeAt(0).toString(16).toUpperCase()}`;
+
+/**
+ * One part of a composite key, percent-escaped where it holds `:` or `%`, so that parts joined
+ * with `:` read back one way only. Plain ids, nearly all of them, come out unchanged: keys
+ * already in a store before this escaping still match their retries.
+ */
+export const keyPart = (part: string): string =>
+  KEY_SPECIAL.test(part) ? part.replace(KEY_SPECIALS, escapeKeyChar) : part;
+
+/** `<id>:<part>:<part>`, each part escaped. */
+export function idempotencyKeyOf(id: string, parts: readonly string[]): string {
+  let key = id;
+  for (const part of parts) key += `:${keyPart(String(part))}`;
+  return key;
+}
