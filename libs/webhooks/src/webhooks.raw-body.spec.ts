@@ -19,7 +19,14 @@ function fastifyRequest(url: string, headers: IncomingHttpHeaders, additional?: 
 
 const body = Buffer.from('{"event_type":"DOCUMENT_CREATE_FINISHED","resource_id":"r"}');
 const sent = { 'content-type': 'application/json', 'content-length': String(body.length), host: 'h' };
-const capture = fastifyRawBodyCapture({ prefix: 'webhooks', limit: 1024, tooLarge: () => new Error('413') });
+const OPTIONS = {
+  prefix: 'webhooks',
+  limit: 1024,
+  senders: new Set(['inkit']),
+  credentialHeaders: ['inkit-signature'],
+  tooLarge: () => new Error('413'),
+};
+const capture = fastifyRawBodyCapture(OPTIONS);
 
 function preParsing(request: ReturnType<typeof fastifyRequest>): Promise<Readable | undefined> {
   return new Promise((resolve, reject) =>
@@ -122,11 +129,7 @@ describe('raw-body capture of an encoded body', () => {
   });
 
   it("on Express, neither keeps nor parses it, and hides it from the app's parsers", async () => {
-    const middleware = expressRawBodyCapture({
-      prefix: 'webhooks',
-      limit: 1024,
-      tooLarge: () => new Error('413'),
-    });
+    const middleware = expressRawBodyCapture(OPTIONS);
     const request = Object.assign(Readable.from([body]), {
       method: 'POST',
       url: '/webhooks/inkit',
@@ -140,5 +143,50 @@ describe('raw-body capture of an encoded body', () => {
     expect(request.headers['content-length']).toBeUndefined();
     expect(request.headers['content-encoding']).toBe('gzip');
     await ended(request as unknown as Readable);
+  });
+});
+
+describe('what is captured, from the configured senders', () => {
+  /** Runs the Express capture on one request; what it left on the request and what it passed on. */
+  async function express(url: string, headers: IncomingHttpHeaders, limit = 1024) {
+    const tooLarge: (string | undefined)[] = [];
+    const middleware = expressRawBodyCapture({
+      ...OPTIONS,
+      limit,
+      tooLarge: (sender) => {
+        tooLarge.push(sender);
+        return new Error('413');
+      },
+    });
+    const request = Object.assign(Readable.from([body]), {
+      method: 'POST',
+      url,
+      headers,
+    }) as unknown as IncomingMessage & Record<string, unknown>;
+    const error = await new Promise<unknown>((resolve) => middleware(request, undefined, resolve));
+    return { captured: request[RAW_BODY_PROPERTY], parsed: request.body, error, tooLarge };
+  }
+
+  it("captures a route of the app's own when a JSON body carries a configured sender's credential header", async () => {
+    const seen = await express('/my/hook', { ...sent, 'inkit-signature': 'ab' });
+    expect(seen.captured).toEqual(body);
+    expect(seen.parsed).toEqual(JSON.parse(body.toString()));
+  });
+
+  it('leaves other requests to the app: no credential header of a configured sender, or a body that is not JSON', async () => {
+    // x-signature is OxsKYT's, and OxsKYT is not among the configured senders here.
+    expect((await express('/my/hook', { ...sent, 'x-signature': 'ab' })).captured).toBeUndefined();
+    const form = { ...sent, 'content-type': 'application/x-www-form-urlencoded', 'inkit-signature': 'ab' };
+    expect((await express('/my/hook', form)).captured).toBeUndefined();
+  });
+
+  it('always captures under the prefix, and reports a body over the limit with the sender its path names', async () => {
+    const sender = await express('/webhooks/INKIT?x=1', sent, 8);
+    expect((sender.error as Error).message).toBe('413');
+    expect(sender.tooLarge).toEqual(['inkit']);
+    // Under the prefix, but no configured sender: still limited, reported without a sender.
+    const other = await express('/webhooks/ovcode', sent, 8);
+    expect((other.error as Error).message).toBe('413');
+    expect(other.tooLarge).toEqual([undefined]);
   });
 });

@@ -1,11 +1,92 @@
 import { describe, expect, it } from '@jest/globals';
-import { WebhookConfigurationError } from './schemes/index.js';
+import { ACCEPTED, WebhookConfigurationError } from './schemes/index.js';
+import { inkitSender } from './senders/inkit/inkit.sender.js';
+import { oxskytSender } from './senders/oxskyt/oxskyt.sender.js';
 import { WebhooksRegistry } from './webhooks.registry.js';
-import type { WebhookIdempotencyOptions } from './webhooks.options.js';
+import type { WebhookIdempotencyOptions, WebhooksModuleOptions } from './webhooks.options.js';
+import { defineWebhookSender } from './webhooks.sender.js';
 
 const DAY = 24 * 60 * 60 * 1000;
 const registry = (idempotency?: WebhookIdempotencyOptions) =>
-  new WebhooksRegistry({ providers: { inkit: { secret: 's' }, oxskyt: { secret: 's' } }, idempotency });
+  new WebhooksRegistry({
+    senders: [inkitSender.configure({ secret: 's' }), oxskytSender.configure({ secret: 's' })],
+    idempotency,
+  });
+
+class AcmeDto {
+  id!: string;
+}
+const acme = (verifier: () => () => never | typeof ACCEPTED = () => () => ACCEPTED) =>
+  defineWebhookSender({
+    id: 'acme',
+    credentialHeaders: ['X-Acme-Token'],
+    verifier: (_credentials: { token: string }) => verifier(),
+    sign: (_body, signing: { token: string }) => ({ 'X-Acme-Token': signing.token }),
+    dto: AcmeDto,
+    eventType: () => 'PING',
+    idempotencyKey: (payload) => [payload.id],
+    sample: { payload: { id: '1' } },
+  });
+
+const optionOf = (make: () => unknown): string | undefined => {
+  try {
+    make();
+  } catch (error) {
+    expect(error).toBeInstanceOf(WebhookConfigurationError);
+    return (error as WebhookConfigurationError).option;
+  }
+  return undefined;
+};
+
+describe('WebhooksRegistry: the senders option', () => {
+  const of = (senders: unknown) => () => new WebhooksRegistry({ senders } as WebhooksModuleOptions);
+
+  it('refuses anything but a list of configured senders, naming the entry', () => {
+    expect(optionOf(of(undefined))).toBe('senders');
+    expect(optionOf(of({ inkit: { secret: 's' } }))).toBe('senders');
+    // The definition itself, without credentials: the message says to call configure().
+    expect(() => of([inkitSender])()).toThrow(/senders\[0\].*inkitSender\.configure/);
+    expect(optionOf(of([inkitSender.configure({ secret: 's' }), { id: 'x' }]))).toBe('senders[1]');
+    expect(
+      optionOf(of([inkitSender.configure({ secret: 's' }), inkitSender.configure({ secret: 't' })])),
+    ).toBe('senders[1]');
+  });
+
+  it("names a bad credential by the sender's id", () => {
+    expect(optionOf(of([inkitSender.configure({ secret: '' })]))).toBe('senders.inkit.secret');
+    expect(optionOf(of([acme().configure({ token: 't' }), oxskytSender.configure({} as never)]))).toBe(
+      'senders.oxskyt.secret',
+    );
+  });
+
+  it('serves an empty list (nothing configured)', () => {
+    expect(new WebhooksRegistry({ senders: [] }).configured()).toEqual([]);
+  });
+
+  it("redacts every sender's credential headers, configured or not, and captures the configured ones'", () => {
+    const r = new WebhooksRegistry({ senders: [acme().configure({ token: 't' })] });
+    for (const name of ['x-acme-token', 'inkit-signature', 'x-signature', 'authorization', 'cookie']) {
+      expect([name, r.redactedHeaders.has(name)]).toEqual([name, true]);
+    }
+    expect(r.capturedHeaders).toEqual(['x-acme-token']);
+    expect(r.knownIds).toEqual(expect.arrayContaining(['acme', 'inkit', 'illow']));
+  });
+
+  it("turns a user's verifier that throws into an 'unavailable' rejection, never an exception", () => {
+    const r = new WebhooksRegistry({
+      senders: [
+        acme(() => () => {
+          throw new Error('boom');
+        }).configure({ token: 't' }),
+      ],
+    });
+    expect(r.get('acme')!.verify(Buffer.from('{}'), {})).toEqual({
+      ok: false,
+      reason: 'unavailable',
+      message: 'the signature check could not run on this server',
+    });
+  });
+});
 
 describe('WebhooksRegistry: de-duplication window per event', () => {
   it("defaults: 60 s for Inkit's access events, ttlMs (24 h) for everything else", () => {

@@ -1,12 +1,12 @@
 import { describe, expect, it } from '@jest/globals';
 import { SAMPLE_PAYLOADS } from '../testing/samples.js';
-import { ShareCasesWithMetaDatasDto } from './certificall.dto.js';
+import { ShareCasesWithMetaDatasDto } from '../senders/certificall/certificall.dto.js';
 import { errorsOf, valueOf } from './dto.spec-helpers.js';
 import { MAX_IDENTIFIER_LENGTH } from './identifier.js';
-import { IllowDsrCreatedMetadataDto, IllowWebhookDto } from './illow.dto.js';
-import { InkitWebhookDto } from './inkit.dto.js';
-import { OvcodeCallbackDto } from './ovcode.dto.js';
-import { OxskytReportDto } from './oxskyt.dto.js';
+import { IllowDsrCreatedMetadataDto, IllowWebhookDto } from '../senders/illow/illow.dto.js';
+import { InkitWebhookDto } from '../senders/inkit/inkit.dto.js';
+import { OvcodeCallbackDto } from '../senders/ovcode/ovcode.dto.js';
+import { OxskytReportDto } from '../senders/oxskyt/oxskyt.dto.js';
 
 const certificall = {
   cfRef: 'CF-1',

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
-import { ShareCasesWithMetaDatasDto } from './certificall.dto.js';
-import { InkitWebhookDto } from './inkit.dto.js';
-import { OxskytReportDto } from './oxskyt.dto.js';
+import { ShareCasesWithMetaDatasDto } from '../senders/certificall/certificall.dto.js';
+import { InkitWebhookDto } from '../senders/inkit/inkit.dto.js';
+import { OxskytReportDto } from '../senders/oxskyt/oxskyt.dto.js';
 import { getMetadataStorage } from 'class-validator';
 import { validatePayload } from './validate.js';
 
@@ -71,7 +71,7 @@ describe('validatePayload', () => {
 describe('the sender DTOs', () => {
   // validatePayload validates synchronously, which would skip an async constraint without a word.
   it('have no asynchronous constraint, nested classes included', async () => {
-    const exported: unknown[] = Object.values(await import('./index.js'));
+    const exported: unknown[] = Object.values(await import('../index.js'));
     const classes = exported.filter(
       (value): value is new () => object => typeof value === 'function' && /Dto$/.test(value.name),
     );
@@ -83,7 +83,7 @@ describe('the sender DTOs', () => {
           metadata.constraintCls ? storage.getTargetValidatorConstraints(metadata.constraintCls) : [],
         ),
     );
-    // Every class in dto/ is exported (nested ones included), so all of them are walked here.
+    // Every DTO class of the built-ins is exported (nested ones included), so all of them are walked here.
     expect(classes.length).toBe(9);
     expect(constraints.length).toBeGreaterThan(50);
     expect(constraints.filter((constraint) => constraint.async).map((constraint) => constraint.name)).toEqual(

@@ -1,10 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { createCertificallVerifier, signCertificall } from './certificall.scheme.js';
-import { createIllowVerifier, generateIllowKeyPair, signIllow } from './illow.scheme.js';
-import { createInkitVerifier, signInkit } from './inkit.scheme.js';
-import { createOvcodeVerifier, signOvcode } from './ovcode.scheme.js';
-import { createOxskytVerifier, signOxskyt } from './oxskyt.scheme.js';
+import { createCertificallVerifier, signCertificall } from '../senders/certificall/certificall.scheme.js';
+import { createIllowVerifier, generateIllowKeyPair, signIllow } from '../senders/illow/illow.scheme.js';
+import { createInkitVerifier, signInkit } from '../senders/inkit/inkit.scheme.js';
+import { createOvcodeVerifier, signOvcode } from '../senders/ovcode/ovcode.scheme.js';
+import { createOxskytVerifier, signOxskyt } from '../senders/oxskyt/oxskyt.scheme.js';
 import type { HeaderBag, Verifier } from './scheme.types.js';
 
 /** A scheme seen as: signature bytes for (body, secret), and how those bytes travel in headers. */

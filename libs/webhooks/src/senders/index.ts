@@ -9,7 +9,13 @@ import { oxskytSender } from './oxskyt/oxskyt.sender.js';
  * user's own. Everything that lists senders (the CLI, `testing`, typed handler names, the
  * redaction of their headers even where they are not configured) reads this list.
  */
-export const BUILT_IN_SENDERS = [oxskytSender, inkitSender, ovcodeSender, certificallSender, illowSender] as const;
+export const BUILT_IN_SENDERS = [
+  oxskytSender,
+  inkitSender,
+  ovcodeSender,
+  certificallSender,
+  illowSender,
+] as const;
 
 /** The built-ins by id, as typed handler names see them. */
 export type BuiltInWebhookSenders = { [S in (typeof BUILT_IN_SENDERS)[number] as S['id']]: S };

@@ -2,6 +2,8 @@ import { describe, expect, it } from '@jest/globals';
 import { createHash } from 'node:crypto';
 import { ACCEPTED, accepted, type Accepted } from '../schemes/index.js';
 import { idempotencyKeyOf, type WebhookSender } from '../webhooks.sender.js';
+import { validatePayload } from '../dto/validate.js';
+import { generateIllowKeyPair } from './illow/illow.scheme.js';
 import { BUILT_IN_SENDERS } from './index.js';
 
 const SENDERS = Object.fromEntries(BUILT_IN_SENDERS.map((sender) => [sender.id, sender])) as Record<
@@ -9,8 +11,12 @@ const SENDERS = Object.fromEntries(BUILT_IN_SENDERS.map((sender) => [sender.id, 
   WebhookSender
 >;
 /** The key the pipeline makes: the sender's parts, escaped and joined under its id. */
-const keyFor = (id: keyof typeof SENDERS, payload: object, rawBody: Buffer, verification: Accepted = ACCEPTED) =>
-  idempotencyKeyOf(id, SENDERS[id].idempotencyKey(payload, { rawBody, headers: {}, verification }));
+const keyFor = (
+  id: keyof typeof SENDERS,
+  payload: object,
+  rawBody: Buffer,
+  verification: Accepted = ACCEPTED,
+) => idempotencyKeyOf(id, SENDERS[id].idempotencyKey(payload, { rawBody, headers: {}, verification }));
 
 const sha256Hex = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
 const raw = (text: string) => Buffer.from(text, 'utf8');
@@ -19,12 +25,9 @@ const NO_BODY = Buffer.alloc(0);
 
 /** Each composite key's parts, as the payload fields they come from. */
 const COMPOSITES = {
-  inkit: (a: string, b: string) =>
-    keyFor('inkit', { event_type: a, resource_id: b }, NO_BODY),
-  ovcode: (a: string, b: string) =>
-    keyFor('ovcode', { reference: a, status_code: b }, NO_BODY),
-  certificall: (a: string, b: string) =>
-    keyFor('certificall', { cfRef: a, reportId: b }, NO_BODY),
+  inkit: (a: string, b: string) => keyFor('inkit', { event_type: a, resource_id: b }, NO_BODY),
+  ovcode: (a: string, b: string) => keyFor('ovcode', { reference: a, status_code: b }, NO_BODY),
+  certificall: (a: string, b: string) => keyFor('certificall', { cfRef: a, reportId: b }, NO_BODY),
 } as const;
 
 describe('idempotency keys', () => {
@@ -88,15 +91,13 @@ describe('idempotency keys', () => {
   });
 
   it('illow: its single part cannot collide, and a separator in it is escaped like anywhere else', () => {
-    const keyOf = (value: string) =>
-      keyFor('illow', { idempotencyKey: value }, NO_BODY);
+    const keyOf = (value: string) => keyFor('illow', { idempotencyKey: value }, NO_BODY);
     expect(keyOf('d3f1a6c2-58e4')).toBe('illow:d3f1a6c2-58e4');
     expect(keyOf('a:b')).not.toBe(keyOf('a%3Ab'));
   });
 
   describe('oxskyt (the SHA-256 of what was signed)', () => {
-    const keyOf = (body: string, verification = ACCEPTED) =>
-      keyFor('oxskyt', {}, raw(body), verification);
+    const keyOf = (body: string, verification = ACCEPTED) => keyFor('oxskyt', {}, raw(body), verification);
 
     it('hashes the raw bytes when they verified', () => {
       expect(keyOf('{"id": "r1"}')).toBe(`oxskyt:${sha256Hex('{"id": "r1"}')}`);
@@ -132,3 +133,60 @@ describe('built-in de-duplication windows', () => {
     }
   });
 });
+
+const illowKeys = generateIllowKeyPair();
+/** Test credentials per built-in: what the receiver is configured with, and what the sender signs with. */
+const CREDENTIALS: Record<(typeof BUILT_IN_SENDERS)[number]['id'], { verify: unknown; sign: unknown }[]> = {
+  oxskyt: [{ verify: { secret: 'oxs-secret' }, sign: { secret: 'oxs-secret' } }],
+  inkit: [{ verify: { secret: 'ink-secret' }, sign: { secret: 'ink-secret' } }],
+  ovcode: [{ verify: { apiSecret: 'ovc-token' }, sign: { apiSecret: 'ovc-token' } }],
+  certificall: [
+    { verify: { bearerToken: 'cf-token' }, sign: { method: 'bearer', bearerToken: 'cf-token' } },
+    {
+      verify: { basic: { username: 'u', password: 'p' } },
+      sign: { method: 'basic', username: 'u', password: 'p' },
+    },
+    {
+      verify: { hmac: { apiKey: 'k', apiSecret: 'cf-secret' } },
+      sign: { method: 'hmac', apiKey: 'k', apiSecret: 'cf-secret' },
+    },
+  ],
+  illow: [{ verify: { publicKey: illowKeys.publicKey }, sign: { privateKey: illowKeys.privateKey } }],
+};
+
+describe.each(BUILT_IN_SENDERS.map((sender) => [sender.id, sender] as const))(
+  'the %s definition',
+  (id, sender) => {
+    const body = Buffer.from(JSON.stringify(sender.sample.payload));
+
+    it('has a sample that passes its own DTO and yields an event type and a key', () => {
+      const validated = validatePayload(sender.dto as new () => object, sender.sample.payload);
+      expect(validated.ok).toBe(true);
+      const payload = (validated as { value: never }).value;
+      const context = { rawBody: body, headers: {}, verification: ACCEPTED };
+      const type = sender.eventType === 'route' ? sender.sample.event : sender.eventType(payload, context);
+      expect(type).toMatch(/^[A-Za-z0-9_-]{1,100}$/);
+      if (sender.eventTypes) expect(sender.eventTypes).toContain(type);
+      expect(idempotencyKeyOf(id, sender.idempotencyKey(payload, context))).toMatch(new RegExp(`^${id}:.+`));
+    });
+
+    it('lists, among the headers it always redacts, every header its signer sends; what it signs, it verifies', () => {
+      for (const { verify, sign } of CREDENTIALS[id]) {
+        const signed = (sender as WebhookSender).sign(body, sign);
+        const names = Object.keys(signed).map((name) => name.toLowerCase());
+        expect(names.length).toBeGreaterThan(0);
+        for (const name of names)
+          expect([name, sender.credentialHeaders.includes(name)]).toEqual([name, true]);
+        const verifier = (sender as WebhookSender).verifier(verify, `senders.${id}`);
+        const headers = Object.fromEntries(
+          Object.entries(signed).map(([name, value]) => [name.toLowerCase(), value]),
+        );
+        expect(verifier(body, headers).ok).toBe(true);
+        // Tokens (OVCODE's, Certificall's Bearer and Basic) authenticate the channel, not the body.
+        const method = (sign as { method?: string }).method;
+        const bindsBody = id !== 'ovcode' && method !== 'bearer' && method !== 'basic';
+        expect(verifier(Buffer.concat([body, Buffer.from(' x')]), headers).ok).toBe(!bindsBody);
+      }
+    });
+  },
+);

@@ -17,7 +17,12 @@ const METHOD_CREDENTIALS: Readonly<Record<Method, readonly string[]>> = {
   basic: ['username', 'password'],
 };
 
-function oneOf<T extends string>(input: WebhookSenderCliInput, flag: string, value: string, allowed: readonly T[]): T {
+function oneOf<T extends string>(
+  input: WebhookSenderCliInput,
+  flag: string,
+  value: string,
+  allowed: readonly T[],
+): T {
   if ((allowed as readonly string[]).includes(value)) return value as T;
   throw input.usage(`--${flag} must be one of ${allowed.join(', ')}`);
 }
@@ -39,14 +44,18 @@ function methodOf(input: WebhookSenderCliInput): Method {
 function signing(input: WebhookSenderCliInput): CertificallSigning {
   const method = methodOf(input);
   const encoding = input.option('encoding');
-  if (encoding !== undefined && method !== 'hmac') throw input.usage('--encoding applies to the hmac method only');
+  if (encoding !== undefined && method !== 'hmac')
+    throw input.usage('--encoding applies to the hmac method only');
   switch (method) {
     case 'hmac':
       return {
         method,
         apiKey: input.need('api-key'),
         apiSecret: input.need('api-secret'),
-        encoding: oneOf(input, 'encoding', typeof encoding === 'string' ? encoding : 'hex', ['hex', 'base64'] as const),
+        encoding: oneOf(input, 'encoding', typeof encoding === 'string' ? encoding : 'hex', [
+          'hex',
+          'base64',
+        ] as const),
       };
     case 'bearer':
       return { method, bearerToken: input.need('bearer-token') };
@@ -60,7 +69,8 @@ export const certificallSender = defineWebhookSender({
   id: 'certificall',
   title: 'Certificall',
   credentialHeaders: CERTIFICALL_HEADERS,
-  verifier: (credentials: CertificallCredentials, optionPath) => createCertificallVerifier(credentials, optionPath),
+  verifier: (credentials: CertificallCredentials, optionPath) =>
+    createCertificallVerifier(credentials, optionPath),
   sign: (body, input: CertificallSigning) => signCertificall(body, input),
   dto: ShareCasesWithMetaDatasDto,
   eventTypes: ['CASE_VALIDATED'],
@@ -72,7 +82,11 @@ export const certificallSender = defineWebhookSender({
       'bearer-token': { env: 'CERTIFICALL_AUTH_TOKEN', arg: '<token>', help: 'the bearer token' },
       'api-key': { env: 'CERTIFICALL_API_KEY', arg: '<key>', help: 'the HMAC API key (with --api-secret)' },
       'api-secret': { env: 'CERTIFICALL_API_SECRET', arg: '<secret>', help: 'the HMAC secret' },
-      username: { env: 'CERTIFICALL_BASIC_USERNAME', arg: '<name>', help: 'the Basic username (with --password)' },
+      username: {
+        env: 'CERTIFICALL_BASIC_USERNAME',
+        arg: '<name>',
+        help: 'the Basic username (with --password)',
+      },
       password: { env: 'CERTIFICALL_BASIC_PASSWORD', arg: '<password>', help: 'the Basic password' },
     },
     options: {

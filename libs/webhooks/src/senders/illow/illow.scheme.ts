@@ -2,7 +2,13 @@ import crypto, { createPublicKey, generateKeyPairSync, type KeyObject } from 'no
 import { credentialList, decodeBase64, neverThrows, toBytes } from '../../schemes/credentials.js';
 import { requiredHeader } from '../../schemes/headers.js';
 import { WebhookConfigurationError } from '../../schemes/scheme.errors.js';
-import { ACCEPTED, rejected, type Credential, type SignedHeaders, type Verifier } from '../../schemes/scheme.types.js';
+import {
+  ACCEPTED,
+  rejected,
+  type Credential,
+  type SignedHeaders,
+  type Verifier,
+} from '../../schemes/scheme.types.js';
 
 export interface IllowCredentials {
   /** PEM SPKI or PKCS#1, or base64 DER of either; one string may hold several PEM blocks. */

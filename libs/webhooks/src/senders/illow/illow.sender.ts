@@ -19,7 +19,12 @@ export const illowSender = defineWebhookSender({
   sample: ILLOW_SAMPLE,
   cli: {
     credentials: {
-      'private-key': { env: 'ILLOW_PRIVATE_KEY', arg: '<file>', help: 'RSA private key, a PEM file', key: true },
+      'private-key': {
+        env: 'ILLOW_PRIVATE_KEY',
+        arg: '<file>',
+        help: 'RSA private key, a PEM file',
+        key: true,
+      },
     },
     signing: (input) => {
       const privateKey = input.need('private-key');

@@ -1,4 +1,10 @@
-import { credentialList, hexDigestVerifier, hmacSha256, hmacSha256Of, toBytes } from '../../schemes/credentials.js';
+import {
+  credentialList,
+  hexDigestVerifier,
+  hmacSha256,
+  hmacSha256Of,
+  toBytes,
+} from '../../schemes/credentials.js';
 import type { Credential, SignedHeaders, Verifier } from '../../schemes/scheme.types.js';
 
 export interface InkitCredentials {

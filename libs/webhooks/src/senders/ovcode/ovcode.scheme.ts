@@ -1,6 +1,12 @@
 import { headerTokenList, neverThrows, TokenSet } from '../../schemes/credentials.js';
 import { requiredHeader } from '../../schemes/headers.js';
-import { ACCEPTED, rejected, type Credential, type SignedHeaders, type Verifier } from '../../schemes/scheme.types.js';
+import {
+  ACCEPTED,
+  rejected,
+  type Credential,
+  type SignedHeaders,
+  type Verifier,
+} from '../../schemes/scheme.types.js';
 
 export interface OvcodeCredentials {
   apiSecret: Credential;

@@ -35,7 +35,10 @@ function fieldsAsHeaders(body: Buffer): Record<string, string> | undefined {
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return undefined;
   return Object.fromEntries(
-    Object.entries(parsed).map(([name, value]) => [name, typeof value === 'string' ? value : JSON.stringify(value)]),
+    Object.entries(parsed).map(([name, value]) => [
+      name,
+      typeof value === 'string' ? value : JSON.stringify(value),
+    ]),
   );
 }
 
@@ -48,7 +51,8 @@ export const ovcodeSender = defineWebhookSender({
   sign: (body, signing: { apiSecret: string }) => signOvcode(body, signing),
   dto: OvcodeCallbackDto,
   eventTypes: ['AUTHENTICATION_SUCCEEDED', 'AUTHENTICATION_FAILED'],
-  eventType: (payload) => (payload.status_code === 'S' ? 'AUTHENTICATION_SUCCEEDED' : 'AUTHENTICATION_FAILED'),
+  eventType: (payload) =>
+    payload.status_code === 'S' ? 'AUTHENTICATION_SUCCEEDED' : 'AUTHENTICATION_FAILED',
   idempotencyKey: (payload) => [payload.reference, payload.status_code],
   fromHeaders,
   sample: OVCODE_SAMPLE,
