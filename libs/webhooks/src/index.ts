@@ -1,6 +1,10 @@
 // The public API. Anything not exported here is internal and may change without notice.
 export { WebhooksModule } from './webhooks.module.js';
-export type { WebhooksModuleOptions, WebhooksModuleExtras, WebhookIdempotencyOptions } from './webhooks.options.js';
+export type {
+  WebhooksModuleOptions,
+  WebhooksModuleExtras,
+  WebhookIdempotencyOptions,
+} from './webhooks.options.js';
 export { WEBHOOKS_MODULE_OPTIONS } from './webhooks.module-definition.js';
 export { WEBHOOK_EVENT_ROOT, WEBHOOK_OUTCOME_ROOT } from './webhooks.constants.js';
 

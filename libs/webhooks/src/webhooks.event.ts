@@ -38,8 +38,11 @@ export interface WebhookSenderRegistry extends BuiltInWebhookSenders {}
 /** The id of every sender `@OnWebhook` knows. */
 export type WebhookSenderId = keyof WebhookSenderRegistry & string;
 
-type PayloadOf<S> = S extends WebhookSender<string, any, infer Payload, string, any> ? Payload : never;
-type TypeOf<S> = S extends WebhookSender<string, any, object, infer Type, any> ? Type : never;
+// Every other parameter `any`: the payload is also a parameter type (of `eventType`, a function
+// property, checked contravariantly), so matching a definition against `object` there fails and
+// would turn every name into `never`.
+type PayloadOf<S> = S extends WebhookSender<any, any, infer Payload, any, any> ? Payload : never;
+type TypeOf<S> = S extends WebhookSender<any, any, any, infer Type, any> ? Type : never;
 
 /** Every documented event name: `inkit.DOCUMENT_CREATE_FINISHED`; `<id>.${string}` for a sender without a list. */
 export type WebhookEventName = {

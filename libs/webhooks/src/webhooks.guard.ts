@@ -1,9 +1,4 @@
-import {
-  type CanActivate,
-  type ExecutionContext,
-  Injectable,
-  NotFoundException,
-} from '@nestjs/common';
+import { type CanActivate, type ExecutionContext, Injectable, NotFoundException } from '@nestjs/common';
 import type { HeaderBag } from './schemes/index.js';
 import { RAW_BODY_PROPERTY, WEBHOOK_DELIVERY } from './webhooks.constants.js';
 import { WebhookVerificationException } from './webhooks.exception.js';
@@ -15,7 +10,10 @@ import { WebhooksService, type VerifiedDelivery } from './webhooks.service.js';
 const EMPTY = Buffer.alloc(0);
 
 /** A guard class for one sender, as `WebhookGuard.for` makes it: `@UseGuards()` takes it, and so does `extends`. */
-export type SenderWebhookGuardClass = (new (registry: WebhooksRegistry, webhooks: WebhooksService) => WebhookGuard) & {
+export type SenderWebhookGuardClass = (new (
+  registry: WebhooksRegistry,
+  webhooks: WebhooksService,
+) => WebhookGuard) & {
   readonly senderId?: string;
 };
 const guards = new Map<string, SenderWebhookGuardClass>();

@@ -136,12 +136,7 @@ function withInternals(module: DynamicModule, rawPrefix = DEFAULT_PREFIX): Dynam
       storeProvider(),
       WebhookRouteGuard,
     ],
-    exports: [
-      ...(module.exports ?? []),
-      WebhooksRegistry,
-      WebhooksService,
-      WebhookIdempotencyStore,
-    ],
+    exports: [...(module.exports ?? []), WebhooksRegistry, WebhooksService, WebhookIdempotencyStore],
   };
 }
 

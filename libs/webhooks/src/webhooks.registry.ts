@@ -38,10 +38,16 @@ function sendersOf(value: unknown): ConfiguredWebhookSender[] {
     const option = `senders[${index}]`;
     if (typeof item?.configure === 'function' && item.definition === undefined) {
       const id = (item as { id?: string }).id;
-      throw new WebhookConfigurationError(option, `is a definition without credentials: use ${id}Sender.configure({ ... })`);
+      throw new WebhookConfigurationError(
+        option,
+        `is a definition without credentials: use ${id}Sender.configure({ ... })`,
+      );
     }
     if (typeof item?.id !== 'string' || typeof item.definition?.verifier !== 'function') {
-      throw new WebhookConfigurationError(option, 'must be a sender from defineWebhookSender(...).configure(credentials)');
+      throw new WebhookConfigurationError(
+        option,
+        'must be a sender from defineWebhookSender(...).configure(credentials)',
+      );
     }
     if (seen.has(item.id)) throw new WebhookConfigurationError(option, `"${item.id}" is configured twice`);
     seen.add(item.id);

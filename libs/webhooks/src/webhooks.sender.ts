@@ -166,14 +166,23 @@ export function defineWebhookSender<
   Payload extends object,
   Type extends string = string,
   Signing = Credentials,
->(spec: WebhookSenderSpec<Id, Credentials, Payload, Type, Signing>): WebhookSender<Id, Credentials, Payload, Type, Signing> {
+>(
+  spec: WebhookSenderSpec<Id, Credentials, Payload, Type, Signing>,
+): WebhookSender<Id, Credentials, Payload, Type, Signing> {
   const where = `defineWebhookSender(${JSON.stringify(spec?.id)})`;
-  const fail = (field: string, message: string) => new WebhookConfigurationError(`${where}.${field}`, message);
+  const fail = (field: string, message: string) =>
+    new WebhookConfigurationError(`${where}.${field}`, message);
   if (typeof spec?.id !== 'string' || !SENDER_ID_PATTERN.test(spec.id)) {
-    throw fail('id', 'must be lower-case letters, digits and "-", 1 to 40 characters, starting with a letter or digit');
+    throw fail(
+      'id',
+      'must be lower-case letters, digits and "-", 1 to 40 characters, starting with a letter or digit',
+    );
   }
   if (!Array.isArray(spec.credentialHeaders) || spec.credentialHeaders.length === 0) {
-    throw fail('credentialHeaders', 'must name at least one header (what carries the credential is always redacted)');
+    throw fail(
+      'credentialHeaders',
+      'must name at least one header (what carries the credential is always redacted)',
+    );
   }
   for (const header of spec.credentialHeaders) {
     if (typeof header !== 'string' || !/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(header)) {
@@ -188,13 +197,20 @@ export function defineWebhookSender<
     throw fail('eventType', "must be 'route' or a function of the payload");
   }
   for (const type of [...(spec.eventTypes ?? []), ...Object.keys(spec.ttlByEvent ?? {})]) {
-    if (!EVENT_TYPE_PATTERN.test(type)) throw fail('eventTypes', `${JSON.stringify(type)} must match [A-Za-z0-9_-]{1,100}`);
+    if (!EVENT_TYPE_PATTERN.test(type))
+      throw fail('eventTypes', `${JSON.stringify(type)} must match [A-Za-z0-9_-]{1,100}`);
   }
   if (typeof spec.sample?.payload !== 'object' || spec.sample.payload === null) {
     throw fail('sample.payload', 'must be an object');
   }
-  if (spec.eventType === 'route' && (spec.sample.event === undefined || !EVENT_TYPE_PATTERN.test(spec.sample.event))) {
-    throw fail('sample.event', "is required when the event comes from the route, and must match [A-Za-z0-9_-]{1,100}");
+  if (
+    spec.eventType === 'route' &&
+    (spec.sample.event === undefined || !EVENT_TYPE_PATTERN.test(spec.sample.event))
+  ) {
+    throw fail(
+      'sample.event',
+      'is required when the event comes from the route, and must match [A-Za-z0-9_-]{1,100}',
+    );
   }
   const credentialHeaders = Object.freeze(spec.credentialHeaders.map((name) => name.toLowerCase()));
   const sender: WebhookSender<Id, Credentials, Payload, Type, Signing> = Object.freeze({

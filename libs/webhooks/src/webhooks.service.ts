@@ -4,7 +4,12 @@ import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { validatePayload } from './dto/validate.js';
 import type { Accepted, HeaderBag, Rejected } from './schemes/index.js';
-import { REDACTED, WEBHOOK_DELIVERY, WEBHOOK_EVENT_ROOT, WEBHOOK_OUTCOME_ROOT } from './webhooks.constants.js';
+import {
+  REDACTED,
+  WEBHOOK_DELIVERY,
+  WEBHOOK_EVENT_ROOT,
+  WEBHOOK_OUTCOME_ROOT,
+} from './webhooks.constants.js';
 import type { WebhookDeliveryOutcome, WebhookEvent, WebhookOutcomeKind } from './webhooks.event.js';
 import {
   WebhookException,
@@ -123,7 +128,9 @@ export class WebhooksService {
    */
   async process(delivery: VerifiedDelivery | undefined): Promise<void> {
     if (delivery === undefined) {
-      throw new Error('nestjs-webhooks: process() needs a delivery verified by a webhook guard on this route');
+      throw new Error(
+        'nestjs-webhooks: process() needs a delivery verified by a webhook guard on this route',
+      );
     }
     const progress: Progress = {};
     try {
@@ -352,10 +359,7 @@ export class WebhooksService {
   private log(outcome: WebhookDeliveryOutcome): void {
     const routine = outcome.outcome === 'accepted' || outcome.outcome === 'duplicate';
     if (routine && !Logger.isLevelEnabled('debug')) return;
-    const what = `${outcome.sender} ${outcome.event ?? ''} delivery ${outcome.deliveryId}`.replace(
-      '  ',
-      ' ',
-    );
+    const what = `${outcome.sender} ${outcome.event ?? ''} delivery ${outcome.deliveryId}`.replace('  ', ' ');
     const tail = `-> ${outcome.status} in ${outcome.durationMs} ms`;
     switch (outcome.outcome) {
       case 'accepted':
