@@ -78,18 +78,18 @@ describe('CLI against a running receiver', () => {
   });
   afterAll(() => app.close());
 
-  it.each(deliveries)('delivers %s: exit 0, HTTP 200', async (_name, provider, creds, event) => {
+  it.each(deliveries)('delivers %s: exit 0, HTTP 200', async (_name, sender, creds, event) => {
     recorder.outcomes.length = 0;
-    const { code, out, err } = await cli(['send', provider, '--url', `${base}/${provider}`, ...creds]);
+    const { code, out, err } = await cli(['send', sender, '--url', `${base}/${sender}`, ...creds]);
     expect({ code, out, err }).toEqual({ code: 0, out: 'HTTP 200 OK\nOK\n', err: '' });
     // Several cases send the same sample, so all but the first of a sender's are duplicates.
-    const outcome = delivered.has(provider) ? 'duplicate' : 'accepted';
-    delivered.add(provider);
-    expect(recorder.outcomes).toEqual([expect.objectContaining({ provider, event, status: 200, outcome })]);
+    const outcome = delivered.has(sender) ? 'duplicate' : 'accepted';
+    delivered.add(sender);
+    expect(recorder.outcomes).toEqual([expect.objectContaining({ sender, event, status: 200, outcome })]);
   });
 
-  it.each(forgeries)('refuses %s under a wrong credential: exit 1, HTTP 401', async (provider, creds) => {
-    const { code, out } = await cli(['send', provider, '--url', `${base}/${provider}`, ...creds]);
+  it.each(forgeries)('refuses %s under a wrong credential: exit 1, HTTP 401', async (sender, creds) => {
+    const { code, out } = await cli(['send', sender, '--url', `${base}/${sender}`, ...creds]);
     expect(code).toBe(1);
     expect(out).toMatch(/^HTTP 401 Unauthorized\n/);
     expect(out).not.toContain('not-the-');

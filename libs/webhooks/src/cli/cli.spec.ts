@@ -1,10 +1,14 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { createPrivateKey, createPublicKey } from 'node:crypto';
+import { createHmac, createPrivateKey, createPublicKey } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createIllowVerifier, generateIllowKeyPair, signInkit } from '../schemes/index.js';
+import { createIllowVerifier, generateIllowKeyPair } from '../senders/illow/illow.scheme.js';
+import { signInkit } from '../senders/inkit/inkit.scheme.js';
+import { ACCEPTED } from '../schemes/scheme.types.js';
+import { BUILT_IN_SENDERS } from '../senders/index.js';
 import { SAMPLE_PAYLOADS } from '../testing/samples.js';
+import { defineWebhookSender, type WebhookSender } from '../webhooks.sender.js';
 import { run, type CliIo } from './cli.js';
 
 // PROVIDERS.md vectors for body {"a":1} and secret s3cr3t.
@@ -32,7 +36,11 @@ interface Sent {
 }
 
 /** Runs the CLI with captured output and, unless given, a fetch that records the request and answers 200 OK. */
-async function cli(argv: string[], io: Partial<CliIo> & { reply?: Response } = {}) {
+async function cli(
+  argv: string[],
+  io: Partial<CliIo> & { reply?: Response } = {},
+  senders?: readonly WebhookSender[],
+) {
   let out = '';
   let err = '';
   const sent: Sent[] = [];
@@ -45,13 +53,17 @@ async function cli(argv: string[], io: Partial<CliIo> & { reply?: Response } = {
     });
     return io.reply ?? new Response('OK', { status: 200, statusText: 'OK' });
   }) as unknown as typeof fetch;
-  const code = await run(argv, {
-    stdout: (s) => (out += s),
-    stderr: (s) => (err += s),
-    env: {},
-    fetch: fakeFetch,
-    ...io,
-  });
+  const code = await run(
+    argv,
+    {
+      stdout: (s) => (out += s),
+      stderr: (s) => (err += s),
+      env: {},
+      fetch: fakeFetch,
+      ...io,
+    },
+    senders,
+  );
   return { code, out, err, sent };
 }
 
@@ -429,5 +441,141 @@ describe('help and version', () => {
   it('prints the package version', async () => {
     const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
     expect(await cli(['--version'])).toMatchObject({ code: 0, out: `${version}\n` });
+  });
+});
+
+describe('derived from the sender definitions', () => {
+  const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+  it.each([[['--help']], [['send', '--help']], [['sign', '--help']]])(
+    '%j lists every built-in sender with its credentials, variables and options',
+    async (argv) => {
+      const { code, out } = await cli(argv);
+      expect(code).toBe(0);
+      expect(out).toContain(`Senders: ${BUILT_IN_SENDERS.map(({ id }) => id).join(', ')}\n`);
+      for (const sender of BUILT_IN_SENDERS as readonly WebhookSender[]) {
+        if (sender.cli === undefined) throw new Error(`${sender.id}: a built-in the CLI cannot sign as`);
+        const credentials = Object.entries(sender.cli.credentials);
+        for (const [i, [flag, { env, help }]] of credentials.entries()) {
+          // One row of the environment table each, the sender named on its first.
+          const row = `^  ${i === 0 ? escape(sender.id) : ''} +--${escape(flag)} +${env}$`;
+          expect(out).toMatch(new RegExp(row, 'm'));
+          expect(out).toMatch(
+            new RegExp(`^  --${escape(flag)} .*\\b${escape(sender.id)}\\b[^;]*: ${escape(help)}`, 'm'),
+          );
+        }
+        for (const [name, option] of Object.entries(sender.cli.options ?? {})) {
+          expect(out).toMatch(
+            new RegExp(`^  --${escape(name)}\\b.*${escape(sender.id)}: ${escape(option.help)}`, 'm'),
+          );
+        }
+        if (sender.eventType === 'route') {
+          expect(out).toMatch(
+            new RegExp(
+              `^  --event .*${sender.id}: .*/${sender.id} \\(default ${sender.sample.event}\\)`,
+              'm',
+            ),
+          );
+        }
+      }
+    },
+  );
+
+  // A sender of one's own, unknown to the CLI's code: it signs as the definition says.
+  const sha256 = (secret: string, body: string | Uint8Array) =>
+    createHmac('sha256', secret).update(body).digest('hex');
+  class ThingDto {
+    id!: string;
+  }
+  const acme = defineWebhookSender({
+    id: 'acme',
+    title: 'Acme',
+    credentialHeaders: ['Acme-Signature'],
+    verifier: () => () => ACCEPTED,
+    sign: (body, signing: { secret: string; upper: boolean }) => {
+      const signature = sha256(signing.secret, body);
+      return { 'Acme-Signature': signing.upper ? signature.toUpperCase() : signature };
+    },
+    dto: ThingDto,
+    eventType: 'route',
+    idempotencyKey: (payload) => [payload.id],
+    sample: { payload: { id: 'thing-1', done: true }, event: 'THING_DONE' },
+    cli: {
+      credentials: { secret: { env: 'ACME_WEBHOOK_SECRET', arg: '<secret>', help: 'the shared secret' } },
+      options: { upper: { type: 'boolean', help: 'upper-case the signature' } },
+      signing: (input) => ({ secret: input.need('secret'), upper: input.option('upper') === true }),
+    },
+  });
+  const senders: readonly WebhookSender[] = [...BUILT_IN_SENDERS, acme];
+
+  it("documents a sender of one's own, grouping a flag it shares", async () => {
+    const { code, out } = await cli(['--help'], {}, senders);
+    expect(code).toBe(0);
+    expect(out).toContain('exactly as OxsKYT, Inkit, OVCODE, Certificall, illow and Acme do');
+    expect(out).toContain(`Senders: ${[...BUILT_IN_SENDERS.map(({ id }) => id), 'acme'].join(', ')}\n`);
+    expect(out).toMatch(/^ {2}--secret <secret> +oxskyt, inkit, acme: the shared secret$/m);
+    expect(out).toMatch(/^ {2}--upper +acme: upper-case the signature$/m);
+    expect(out).toMatch(
+      /^ {2}--event <name> +illow: .*; acme: event appended to a URL ending in \/acme \(default THING_DONE\)$/m,
+    );
+    expect(out).toMatch(/^ {2}acme +--secret +ACME_WEBHOOK_SECRET$/m);
+  });
+
+  it('sends its sample, signed by its definition, to its route with its event', async () => {
+    const body = JSON.stringify(acme.sample.payload);
+    const { code, sent } = await cli(
+      ['send', 'acme', '--url', 'http://h/webhooks/acme', '--upper'],
+      { env: { ACME_WEBHOOK_SECRET: 'k1, k0' } },
+      senders,
+    );
+    expect(code).toBe(0);
+    expect(sent).toEqual([
+      {
+        url: 'http://h/webhooks/acme/THING_DONE',
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', 'Acme-Signature': sha256('k1', body).toUpperCase() },
+        body: Buffer.from(body),
+      },
+    ]);
+    const evented = await cli(
+      [
+        'sign',
+        'acme',
+        '--secret',
+        'k',
+        '--event',
+        'THING_UNDONE',
+        '--url',
+        'http://h/acme',
+        '--format',
+        'curl',
+      ],
+      {},
+      senders,
+    );
+    expect(evented.out).toMatch(/^curl -X POST 'http:\/\/h\/acme\/THING_UNDONE' \\\n/);
+    expect(evented.out).toContain(`-H 'Acme-Signature: ${sha256('k', body)}'`);
+  });
+
+  it.each([
+    [['sign', 'inkit', '--secret', 's', '--upper'], senders, '--upper does not apply to inkit'],
+    [['sign', 'acme'], senders, 'acme needs --secret or ACME_WEBHOOK_SECRET'],
+    [['sign', 'inkit', '--secret', 's'], [acme], "unknown sender 'inkit' (expected one of acme)"],
+    [
+      ['sign', 'acme', '--secret', 's'],
+      [BUILT_IN_SENDERS[1], { ...acme, cli: undefined }],
+      "sender 'acme' has no cli in its definition, so it cannot be signed here (expected one of inkit)",
+    ],
+  ])('%j refuses what the definitions do not allow', async (argv, list, message) => {
+    const { code, err } = await cli(argv, {}, list);
+    expect(code).toBe(2);
+    expect(err).toContain(message);
+  });
+
+  it('refuses a definition whose flag would shadow one of its own', async () => {
+    const clash = { ...acme, cli: { ...acme.cli, options: { url: { type: 'string', help: 'x' } } } };
+    const { code, err } = await cli(['--help'], {}, [clash as WebhookSender]);
+    expect(code).toBe(1);
+    expect(err).toBe("nestjs-webhooks: acme: --url is one of the CLI's own flags\n");
   });
 });

@@ -1,18 +1,20 @@
 import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { generateIllowKeyPair } from '../schemes/index.js';
-import { DEFAULT_ILLOW_EVENT, SAMPLE_PAYLOADS } from '../testing/samples.js';
-import type { WebhookProvider } from '../webhooks.constants.js';
+import { BUILT_IN_SENDERS } from '../senders/index.js';
+import { generateIllowKeyPair } from '../senders/illow/illow.scheme.js';
+import type { WebhookSender } from '../webhooks.sender.js';
 import {
-  checkFlagsApply,
-  Credentials,
   errorCode,
   oneOf,
-  PROVIDERS,
-  providerNamed,
+  SenderCatalog,
+  SenderInput,
+  signAs,
   UsageError,
-} from './providers.js';
+  type CliSender,
+  type FlagSpec,
+  type SenderFlag,
+} from './senders.js';
 
 export interface CliIo {
   stdout: (s: string) => void;
@@ -24,14 +26,7 @@ export interface CliIo {
 
 const TOOL = 'nestjs-webhooks';
 
-interface FlagSpec {
-  readonly type: 'string' | 'boolean';
-  readonly multiple?: boolean;
-  readonly short?: string;
-  readonly arg?: string;
-  readonly help: string;
-}
-
+/** The CLI's own flags; every other flag of `send` and `sign` comes from the senders' definitions. */
 const FLAGS = {
   url: { type: 'string', arg: '<url>', help: 'full endpoint URL, e.g. http://localhost:3000/webhooks/inkit' },
   body: {
@@ -45,33 +40,6 @@ const FLAGS = {
     arg: "<'Name: value'>",
     help: 'extra header, repeatable; replaces a header of the same name',
   },
-  event: {
-    type: 'string',
-    arg: '<name>',
-    help: `illow: event appended to a URL ending in /illow (default ${DEFAULT_ILLOW_EVENT})`,
-  },
-  'as-headers': { type: 'boolean', help: "ovcode: send the body's fields as headers, with an empty body" },
-  secret: { type: 'string', arg: '<secret>', help: 'oxskyt, inkit: the shared secret' },
-  'api-secret': {
-    type: 'string',
-    arg: '<secret>',
-    help: 'ovcode: the x-api-secret token; certificall: the HMAC secret',
-  },
-  'bearer-token': { type: 'string', arg: '<token>', help: 'certificall: the bearer token' },
-  'api-key': { type: 'string', arg: '<key>', help: 'certificall: the HMAC API key (with --api-secret)' },
-  username: { type: 'string', arg: '<name>', help: 'certificall: the Basic username (with --password)' },
-  password: { type: 'string', arg: '<password>', help: 'certificall: the Basic password' },
-  method: {
-    type: 'string',
-    arg: '<hmac|bearer|basic>',
-    help: 'certificall: method to use (default: from the credentials given, in that order)',
-  },
-  encoding: {
-    type: 'string',
-    arg: '<hex|base64>',
-    help: 'certificall hmac: signature encoding (default hex)',
-  },
-  'private-key': { type: 'string', arg: '<file>', help: 'illow: RSA private key, a PEM file' },
   format: {
     type: 'string',
     arg: '<headers|curl>',
@@ -88,47 +56,44 @@ const FLAGS = {
 } as const satisfies Record<string, FlagSpec>;
 
 type Flag = keyof typeof FLAGS;
-type Values = Readonly<Partial<Record<Flag, string | boolean | string[]>>>;
+/** Parsed flags: the CLI's own, and whichever the senders bring. */
+type Values = Readonly<Partial<Record<Flag, string | boolean | string[]>> & Record<string, unknown>>;
 
-const CREDENTIALS: readonly Flag[] = [
-  'secret',
-  'api-secret',
-  'bearer-token',
-  'api-key',
-  'username',
-  'password',
-  'method',
-  'encoding',
-  'private-key',
-];
-const SIGNING: readonly Flag[] = ['body', 'header', 'event', 'as-headers', ...CREDENTIALS];
+/** What a command runs with: where it writes, and the senders it knows. */
+interface Context {
+  readonly io: CliIo;
+  readonly catalog: SenderCatalog;
+}
 
 interface Command {
   readonly synopsis: string;
   readonly about: string;
+  /** The CLI's own flags it takes. */
   readonly flags: readonly Flag[];
-  readonly credentials: boolean;
-  run(values: Values, positionals: string[], io: CliIo): Promise<number>;
+  /** Whether it signs as a sender, and so takes the senders' credential flags and options. */
+  readonly signs: boolean;
+  run(values: Values, positionals: string[], context: Context): Promise<number>;
 }
 
 const COMMANDS: Readonly<Record<'send' | 'sign' | 'keygen', Command>> = {
   send: {
     synopsis:
-      "send <provider> --url <url> [credentials] [--body <file|->] [--event <name>] [--as-headers] [--header <'Name: value'>]...",
+      "send <sender> --url <url> [credentials] [sender options] [--body <file|->] [--header <'Name: value'>]...",
     about:
-      'Signs a body as <provider> does and POSTs it with Content-Type: application/json, then prints\n' +
+      'Signs a body as <sender> does and POSTs it with Content-Type: application/json, then prints\n' +
       '"HTTP <status> <text>" and the reply. Exit 0 on a 2xx reply, 1 otherwise, 2 on a usage error.',
-    flags: ['url', ...SIGNING, 'help'],
-    credentials: true,
+    flags: ['url', 'body', 'header', 'help'],
+    signs: true,
     run: send,
   },
   sign: {
-    synopsis: 'sign <provider> [credentials] [--body <file|->] [--format headers|curl] [--url <url>]',
+    synopsis:
+      'sign <sender> [credentials] [sender options] [--body <file|->] [--format headers|curl] [--url <url>]',
     about:
       'Prints the headers "send" would send for the same flags, or a curl command sending them\n' +
       '(to --url, else "$URL"). It prints credentials by design: keep its output private.',
-    flags: [...SIGNING, 'format', 'url', 'help'],
-    credentials: true,
+    flags: ['body', 'header', 'format', 'url', 'help'],
+    signs: true,
     run: sign,
   },
   keygen: {
@@ -136,25 +101,34 @@ const COMMANDS: Readonly<Record<'send' | 'sign' | 'keygen', Command>> = {
     about:
       'Makes a fresh RSA key pair for trying illow locally: the receiver gets the public key,\n"send illow --private-key" the private one.',
     flags: ['bits', 'out-dir', 'help'],
-    credentials: false,
+    signs: false,
     run: keygen,
   },
 };
 type CommandName = keyof typeof COMMANDS;
 
-export async function run(argv: string[], io: CliIo): Promise<number> {
+/**
+ * Runs the tool. `senders`: the definitions it signs as (default: the built-ins); everything it
+ * knows about them (names, flags, help, environment, default body) is read from these.
+ */
+export async function run(
+  argv: string[],
+  io: CliIo,
+  senders: readonly WebhookSender[] = BUILT_IN_SENDERS,
+): Promise<number> {
   const [first, ...rest] = argv;
   const name = first !== undefined && !first.startsWith('-') ? first : undefined;
   try {
-    if (name === undefined) return await top(argv, io);
+    const catalog = new SenderCatalog(senders, Object.keys(FLAGS));
+    if (name === undefined) return await top(argv, io, catalog);
     if (!Object.hasOwn(COMMANDS, name)) throw new UsageError(`unknown command '${name}'`);
     const command = COMMANDS[name as CommandName];
-    const { values, positionals } = parse(command.flags, rest);
+    const { values, positionals } = parse(flagsOf(command, catalog), rest);
     if (values.help) {
-      io.stdout(commandHelp(name as CommandName));
+      io.stdout(commandHelp(name as CommandName, catalog));
       return 0;
     }
-    return await command.run(values, positionals, io);
+    return await command.run(values, positionals, { io, catalog });
   } catch (error) {
     if (!(error instanceof UsageError)) {
       io.stderr(`${TOOL}: ${errorCode(error)}\n`);
@@ -166,8 +140,8 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   }
 }
 
-async function top(argv: string[], io: CliIo): Promise<number> {
-  const { values } = parse(['help', 'version'], argv);
+async function top(argv: string[], io: CliIo, catalog: SenderCatalog): Promise<number> {
+  const { values } = parse(ownFlags(['help', 'version']), argv);
   if (values.version) {
     // Two levels below the package root from both src/cli and dist/cli.
     const manifest = await readFile(new URL('../../package.json', import.meta.url), 'utf8');
@@ -175,19 +149,31 @@ async function top(argv: string[], io: CliIo): Promise<number> {
     return 0;
   }
   if (values.help) {
-    io.stdout(toolHelp());
+    io.stdout(toolHelp(catalog));
     return 0;
   }
-  io.stderr(toolHelp());
+  io.stderr(toolHelp(catalog));
   return 2;
 }
 
-function parse(flags: readonly Flag[], args: string[]): { values: Values; positionals: string[] } {
+type NamedFlag = readonly [name: string, spec: FlagSpec];
+
+const ownFlags = (flags: readonly Flag[]): NamedFlag[] => flags.map((flag) => [flag, FLAGS[flag]] as const);
+const senderFlags = (flags: readonly SenderFlag[]): NamedFlag[] =>
+  flags.map((flag) => [flag.name, flag] as const);
+
+/** A command's flags: its own, and for `send` and `sign` every flag some sender brings. */
+const flagsOf = (command: Command, catalog: SenderCatalog): NamedFlag[] => [
+  ...ownFlags(command.flags),
+  ...(command.signs ? senderFlags(catalog.flags) : []),
+];
+
+function parse(flags: readonly NamedFlag[], args: string[]): { values: Values; positionals: string[] } {
   const options = Object.fromEntries(
-    flags.map((flag) => {
-      const { type, multiple = false, short } = FLAGS[flag] as FlagSpec;
-      return [flag, short === undefined ? { type, multiple } : { type, multiple, short }];
-    }),
+    flags.map(([flag, { type, multiple = false, short }]) => [
+      flag,
+      short === undefined ? { type, multiple } : { type, multiple, short },
+    ]),
   );
   try {
     return parseArgs({ args, options, allowPositionals: true, strict: true }) as {
@@ -215,35 +201,35 @@ interface PreparedRequest {
   readonly bodyFile?: string;
 }
 
-async function prepare(values: Values, positionals: string[], io: CliIo): Promise<PreparedRequest> {
+async function prepare(
+  values: Values,
+  positionals: string[],
+  { io, catalog }: Context,
+): Promise<PreparedRequest> {
   if (positionals.length > 1)
-    throw new UsageError(`expected one provider, got ${positionals.length} arguments`);
-  const provider = providerNamed(positionals[0]);
-  checkFlagsApply(provider, Object.keys(values));
+    throw new UsageError(`expected one sender, got ${positionals.length} arguments`);
+  const sender = catalog.named(positionals[0]);
+  catalog.checkFlagsApply(sender, Object.keys(values));
   const source = text(values, 'body');
-  const body = await readBody(provider, source, io);
-  const fields = values['as-headers'] ? fieldsOf(body) : undefined;
+  const body = await readBody(sender, source, io);
+  const input = await SenderInput.resolve(sender, values, io.env);
+  const fields = sender.cli.asHeaders?.(body, input);
   const payload = fields === undefined ? body : Buffer.alloc(0);
-  const credentials = await Credentials.resolve(provider, values, io.env);
-  const signed = PROVIDERS[provider].sign(payload, credentials, {
-    method: text(values, 'method'),
-    encoding: text(values, 'encoding'),
-  });
+  const signed = signAs(sender, payload, input);
   // An empty body is not JSON, so it goes without a content type.
   const base = fields === undefined ? { 'Content-Type': 'application/json' } : fields;
   const headers = withHeaders({ ...base, ...signed }, (values.header as string[] | undefined) ?? []);
   const url = text(values, 'url');
   return {
-    url:
-      url === undefined ? undefined : endpoint(provider, url, text(values, 'event') ?? DEFAULT_ILLOW_EVENT),
+    url: url === undefined ? undefined : endpoint(sender, url, input.routeEvent()),
     headers,
     body: payload,
     bodyFile: source === '-' || fields !== undefined ? undefined : source,
   };
 }
 
-async function readBody(provider: WebhookProvider, source: string | undefined, io: CliIo): Promise<Buffer> {
-  if (source === undefined) return Buffer.from(JSON.stringify(SAMPLE_PAYLOADS[provider]), 'utf8');
+async function readBody(sender: CliSender, source: string | undefined, io: CliIo): Promise<Buffer> {
+  if (source === undefined) return Buffer.from(JSON.stringify(sender.sample.payload), 'utf8');
   if (source === '-') return (io.readStdin ?? readProcessStdin)();
   try {
     return await readFile(source);
@@ -256,24 +242,6 @@ async function readProcessStdin(): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks);
-}
-
-function fieldsOf(body: Buffer): Record<string, string> {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body.toString('utf8'));
-  } catch {
-    parsed = undefined;
-  }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw new UsageError('--as-headers needs a JSON object body');
-  }
-  return Object.fromEntries(
-    Object.entries(parsed).map(([name, value]) => [
-      name,
-      typeof value === 'string' ? value : JSON.stringify(value),
-    ]),
-  );
 }
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
@@ -299,8 +267,11 @@ function withHeaders(base: Record<string, string>, extra: readonly string[]): Re
   return headers;
 }
 
-/** illow's receiver takes the event from the path, so a URL ending in /illow gets it appended. */
-function endpoint(provider: WebhookProvider, url: string, event: string): string {
+/**
+ * A sender whose event comes from the route is served one URL per event: a URL ending in the
+ * sender's id (`/webhooks/<id>`) gets the event appended.
+ */
+function endpoint(sender: CliSender, url: string, event: string | undefined): string {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -312,15 +283,16 @@ function endpoint(provider: WebhookProvider, url: string, event: string): string
     throw new UsageError('--url must be an absolute http or https URL');
   }
   const path = parsed.pathname.replace(/\/+$/, '');
-  if (provider === 'illow' && path.split('/').at(-1) === 'illow') {
+  if (event !== undefined && path.split('/').at(-1) === sender.id) {
     parsed.pathname = `${path}/${encodeURIComponent(event)}`;
   }
   return parsed.href;
 }
 
-async function send(values: Values, positionals: string[], io: CliIo): Promise<number> {
+async function send(values: Values, positionals: string[], context: Context): Promise<number> {
+  const { io } = context;
   if (text(values, 'url') === undefined) throw new UsageError('send needs --url <url>');
-  const request = await prepare(values, positionals, io);
+  const request = await prepare(values, positionals, context);
   const url = request.url as string;
   let response: Response;
   try {
@@ -340,9 +312,10 @@ async function send(values: Values, positionals: string[], io: CliIo): Promise<n
   return response.ok ? 0 : 1;
 }
 
-async function sign(values: Values, positionals: string[], io: CliIo): Promise<number> {
+async function sign(values: Values, positionals: string[], context: Context): Promise<number> {
+  const { io } = context;
   const format = oneOf('--format', text(values, 'format') ?? 'headers', ['headers', 'curl'] as const);
-  const request = await prepare(values, positionals, io);
+  const request = await prepare(values, positionals, context);
   io.stdout(format === 'curl' ? curlCommand(request) : headerLines(request.headers));
   return 0;
 }
@@ -372,7 +345,7 @@ function curlCommand({ url, headers, body, bodyFile }: PreparedRequest): string 
 
 const KEY_FILES = { publicKey: 'illow.pub.pem', privateKey: 'illow.key.pem' } as const;
 
-async function keygen(values: Values, positionals: string[], io: CliIo): Promise<number> {
+async function keygen(values: Values, positionals: string[], { io }: Context): Promise<number> {
   if (positionals.length > 0) throw new UsageError('keygen takes no arguments');
   const bitsText = text(values, 'bits') ?? '2048';
   const bits = Number(bitsText);
@@ -402,61 +375,79 @@ async function keygen(values: Values, positionals: string[], io: CliIo): Promise
   return 0;
 }
 
-function optionLines(flags: readonly Flag[]): string[] {
-  const labels = flags.map((flag) => {
-    const spec: FlagSpec = FLAGS[flag];
-    const names = spec.short ? `-${spec.short}, --${flag}` : `--${flag}`;
-    return spec.arg ? `${names} ${spec.arg}` : names;
-  });
-  const width = Math.max(...labels.map((label) => label.length)) + 2;
-  return flags.map((flag, i) => `  ${labels[i].padEnd(width)}${FLAGS[flag].help}`);
+/** `  --flag <arg>  help`, the help of every line of one screen in one column. */
+function optionLines(flags: readonly NamedFlag[], width: number): string[] {
+  return flags.map(([flag, spec]) => `  ${flagLabel(flag, spec).padEnd(width)}${spec.help}`);
 }
 
-function environmentLines(): string[] {
-  const rows = Object.entries(PROVIDERS).flatMap(([provider, spec]) =>
-    Object.entries(spec.credentials).map(([flag, variable], i) => [
-      i === 0 ? provider : '',
-      `--${flag}`,
-      variable,
-    ]),
+function flagLabel(flag: string, spec: FlagSpec): string {
+  const names = spec.short ? `-${spec.short}, --${flag}` : `--${flag}`;
+  return spec.arg ? `${names} ${spec.arg}` : names;
+}
+
+const columnFor = (sections: readonly (readonly NamedFlag[])[]): number =>
+  Math.max(...sections.flat().map(([flag, spec]) => flagLabel(flag, spec).length)) + 2;
+
+/** The sections a signing command's help adds: the senders, their flags and their variables. */
+function senderSections(catalog: SenderCatalog, scope: string, width: number): string[] {
+  const lines = [`Senders: ${catalog.senders.map(({ id }) => id).join(', ')}`];
+  if (catalog.credentials.length > 0) {
+    lines.push('', `Credential options${scope}:`, ...optionLines(senderFlags(catalog.credentials), width));
+  }
+  if (catalog.options.length > 0) {
+    lines.push('', `Sender options${scope}:`, ...optionLines(senderFlags(catalog.options), width));
+  }
+  return [...lines, '', ...environmentLines(catalog)];
+}
+
+function environmentLines(catalog: SenderCatalog): string[] {
+  const rows = catalog.senders.flatMap(({ id, cli }) =>
+    Object.entries(cli.credentials).map(([flag, { env }], i) => [i === 0 ? id : '', `--${flag}`, env]),
   );
+  const keys = catalog.senders.flatMap(({ cli }) =>
+    Object.values(cli.credentials).filter((credential) => credential.key === true),
+  );
+  const widths = [0, 1].map((column) => Math.max(0, ...rows.map((row) => row[column].length)) + 2);
   return [
     'Environment: each credential flag falls back to the variable the receiver reads, so secrets',
     'stay off the process list. Of a comma-separated list (a rotation), the first is used.',
-    ...rows.map(([provider, flag, variable]) => `  ${provider.padEnd(13)}${flag.padEnd(16)}${variable}`),
-    '  (ILLOW_PRIVATE_KEY holds the PEM text or the path of a PEM file.)',
+    ...rows.map(([id, flag, variable]) => `  ${id.padEnd(widths[0])}${flag.padEnd(widths[1])}${variable}`),
+    ...keys.map(({ env }) => `  (${env} holds the PEM text or the path of a PEM file.)`),
   ];
 }
 
-function commandHelp(name: CommandName): string {
+function commandHelp(name: CommandName, catalog: SenderCatalog): string {
   const command = COMMANDS[name];
+  const own = ownFlags(command.flags);
+  const width = columnFor(command.signs ? [own, senderFlags(catalog.flags)] : [own]);
   const lines = [
     `Usage: ${TOOL} ${command.synopsis}`,
     '',
     command.about,
     '',
     'Options:',
-    ...optionLines(command.flags),
+    ...optionLines(own, width),
   ];
-  if (command.credentials) {
-    lines.push('', `Providers: ${Object.keys(PROVIDERS).join(', ')}`, '', ...environmentLines());
-  }
+  if (command.signs) lines.push('', ...senderSections(catalog, '', width));
   return `${lines.join('\n')}\n`;
 }
 
-function toolHelp(): string {
+/** `A, B and C`. */
+const listed = (names: readonly string[]): string =>
+  names.length < 2 ? names.join('') : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
+
+function toolHelp(catalog: SenderCatalog): string {
+  const titles = catalog.senders.map((sender) => sender.title ?? sender.id);
+  const width = columnFor([senderFlags(catalog.flags), ownFlags(['help'])]);
   const lines = [
-    `${TOOL}: sign and send webhooks exactly as OxsKYT, Inkit, OVCODE, Certificall and illow do,`,
+    `${TOOL}: sign and send webhooks exactly as ${listed(titles)} do,`,
     'to try a receiver built with the nestjs-webhooks module.',
     '',
     'Usage:',
     ...Object.values(COMMANDS).map((command) => `  ${TOOL} ${command.synopsis}`),
     `  ${TOOL} --help | --version`,
     '',
-    'Credential options (send, sign):',
-    ...optionLines(CREDENTIALS),
-    '',
-    ...environmentLines(),
+    ...senderSections(catalog, ' (send, sign)', width),
     '',
     `Run '${TOOL} <command> --help' for each command's options.`,
   ];
