@@ -57,11 +57,8 @@ describe.each(databases)('the receiver on %s', (_name, makeDatabase) => {
   const api = () => request(app.getHttpServer());
   const deliver = (path: string, body: string, headers: Record<string, string>) =>
     api().post(path).set('Content-Type', 'application/json').set(headers).send(body);
-  const deliveries = async (provider: string) =>
-    (await api().get(`/api/deliveries?provider=${provider}&limit=500`).expect(200)).body as Record<
-      string,
-      any
-    >[];
+  const deliveries = async (sender: string) =>
+    (await api().get(`/api/deliveries?sender=${sender}&limit=500`).expect(200)).body as Record<string, any>[];
 
   it('answers health with the database up', async () => {
     expect((await api().get('/health')).body).toEqual({ status: 'ok', database: 'up' });
@@ -77,12 +74,13 @@ describe.each(databases)('the receiver on %s', (_name, makeDatabase) => {
         .expect(200);
       const logged = (await deliveries(sample.sender)).find((row) => row.id === record.body.lastDeliveryId);
       expect(logged).toMatchObject({
-        provider: sample.sender,
+        sender: sample.sender,
         event: sample.event,
         statusCode: 200,
         duplicate: false,
         rawBody: body,
       });
+      expect(logged).not.toHaveProperty('provider');
       expect(logged!.idempotencyKey).toMatch(new RegExp(`^${sample.sender}:`));
     });
 
@@ -149,6 +147,11 @@ describe.each(databases)('the receiver on %s', (_name, makeDatabase) => {
     const times = rejected.map((row) => Date.parse(row.receivedAt));
     expect([...times].sort((a, b) => b - a)).toEqual(times);
     await api().get('/api/deliveries?status=abc').expect(400);
+  });
+
+  it("refuses the filter's old name rather than answer every sender's deliveries", async () => {
+    const reply = await api().get('/api/deliveries?provider=inkit').expect(400);
+    expect(reply.body.message).toBe('The filter is ?sender=, not ?provider=');
   });
 
   it('keeps integers beyond 2^53 exact: two reports, two records, digits as sent', async () => {

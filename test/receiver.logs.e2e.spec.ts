@@ -34,22 +34,46 @@ class CapturingLogger implements LoggerService {
   }
 }
 
-describe('the receiver when a database write fails', () => {
+describe('what the receiver logs', () => {
   const logger = new CapturingLogger();
   let app: INestApplication;
+  let startup: string[] = [];
 
   beforeAll(async () => {
     app = await createReceiver({
-      env: { PGLITE_DATA_DIR: 'memory://', INKIT_WEBHOOK_SECRET: credentials.inkit },
+      env: {
+        PGLITE_DATA_DIR: 'memory://',
+        INKIT_WEBHOOK_SECRET: credentials.inkit,
+        OVCODE_API_SECRET: 'a-rotated-out-secret-0001,short',
+      },
       logger,
     });
     await app.init();
+    startup = [...logger.lines];
   });
   afterAll(async () => {
     await app?.close();
   });
 
-  it("logs the database's own error and the delivery id, never the payload", async () => {
+  it('says at startup which senders are off and the variable that would switch each on', () => {
+    expect(startup.filter((line) => line.includes(' is off: '))).toEqual([
+      'log oxskyt is off: set OXSKYT_WEBHOOK_SECRET to switch it on Receiver',
+      'log certificall is off: set CERTIFICALL_AUTH_TOKEN (or CERTIFICALL_API_KEY + CERTIFICALL_API_SECRET, ' +
+        'or CERTIFICALL_BASIC_USERNAME + CERTIFICALL_BASIC_PASSWORD) to switch it on Receiver',
+      'log illow is off: set ILLOW_PUBLIC_KEY to switch it on Receiver',
+    ]);
+    expect(startup).toContainEqual('log Serving inkit, ovcode Webhooks');
+  });
+
+  it('warns at startup about a short part of a comma-split secret, naming the variable only', () => {
+    const warnings = startup.filter((line) => line.startsWith('warn '));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain('OVCODE_API_SECRET holds 2 comma-separated values');
+    expect(warnings[0]).not.toContain('a-rotated-out-secret');
+    expect(warnings[0]).not.toMatch(/\bshort\b/);
+  });
+
+  it("logs a failed database write as the database's own error and the delivery id, never the payload", async () => {
     // Both writes of the delivery fail: the handler's (record and log row) and the failure's log row.
     const db = app.get<Database>(DRIZZLE);
     await db.execute(sql`alter table deliveries rename to deliveries_away`);

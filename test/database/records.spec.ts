@@ -6,8 +6,8 @@ import {
   RecordsRepository,
   type DatabaseHandle,
   type DeliveryLogEntry,
-  type Provider,
-  type ProviderRecord,
+  type SenderId,
+  type SenderRecord,
 } from '../../apps/receiver/src/database/index.js';
 import { describeIf } from '../support/needs.js';
 import { createScratchDatabase } from '../support/postgres.js';
@@ -43,10 +43,10 @@ describeIf(adminUrl, 'PostgreSQL')('the repository on PostgreSQL', () => {
 
 const unique = (prefix: string) => `${prefix}-${randomUUID()}`;
 
-function delivery(provider: string, overrides: Partial<DeliveryLogEntry> = {}): DeliveryLogEntry {
+function delivery(sender: string, overrides: Partial<DeliveryLogEntry> = {}): DeliveryLogEntry {
   return {
     id: randomUUID(),
-    provider,
+    sender,
     event: 'event',
     statusCode: 200,
     reason: null,
@@ -67,7 +67,7 @@ const shown = (entry: DeliveryLogEntry) => ({
 });
 
 // One record per sender, shaped like the vendors' documented samples, with the row findRecord returns.
-function samples(): { record: ProviderRecord; id: string; row: Record<string, unknown> }[] {
+function samples(): { record: SenderRecord; id: string; row: Record<string, unknown> }[] {
   const resourceId = unique('doc');
   const reference = unique('F');
   const ovcode = {
@@ -96,27 +96,27 @@ function samples(): { record: ProviderRecord; id: string; row: Record<string, un
   const report = { id: reportKey, pages: 3, nested: { ok: true } };
   return [
     {
-      record: { provider: 'inkit', resourceId, eventType: 'DOCUMENT_CREATE_FINISHED' },
+      record: { sender: 'inkit', resourceId, eventType: 'DOCUMENT_CREATE_FINISHED' },
       id: resourceId,
       row: { resourceId, lastEvent: 'DOCUMENT_CREATE_FINISHED', status: 'finished' },
     },
     {
-      record: { provider: 'ovcode', reference, statusCode: 'S', tokenId: 1, ...ovcode },
+      record: { sender: 'ovcode', reference, statusCode: 'S', tokenId: 1, ...ovcode },
       id: reference,
       row: { reference, status: 'S', tokenId: '1', ...ovcode },
     },
     {
-      record: { provider: 'certificall', ...certificall },
+      record: { sender: 'certificall', ...certificall },
       id: certificall.cfRef,
       row: certificall,
     },
     {
-      record: { provider: 'illow', ...illow },
+      record: { sender: 'illow', ...illow },
       id: illow.id,
       row: { ...illow, status: 'pending', legislation: 'GDPR', dueDate: '2026-02-01' },
     },
     {
-      record: { provider: 'oxskyt', key: reportKey, data: report },
+      record: { sender: 'oxskyt', key: reportKey, data: report },
       id: reportKey,
       row: { reportKey, data: report },
     },
@@ -145,7 +145,7 @@ describe.each(targets)('records on %s', (_driver, open) => {
     const before = await rows(sql`select hash from drizzle.__drizzle_migrations`);
     await target.handle.migrate();
     expect(await rows(sql`select hash from drizzle.__drizzle_migrations`)).toEqual(before);
-    expect(before).toHaveLength(2);
+    expect(before).toHaveLength(3);
     const tables = await rows(
       sql`select table_name from information_schema.tables where table_schema = 'public' order by 1`,
     );
@@ -163,40 +163,40 @@ describe.each(targets)('records on %s', (_driver, open) => {
     await expect(repo.ping()).resolves.toBeUndefined();
   });
 
-  it.each(samples().map((s) => [s.record.provider, s] as const))(
+  it.each(samples().map((s) => [s.record.sender, s] as const))(
     'writes the %s record with its log row, and a replay leaves the same state',
-    async (provider, { record, id, row }) => {
-      const entry = delivery(provider);
+    async (sender, { record, id, row }) => {
+      const entry = delivery(sender);
       await repo.applyAccepted(entry, record);
 
       const expected = { ...row, updatedAt: entry.receivedAt, lastDeliveryId: entry.id };
-      const stored = await repo.findRecord(provider, id);
+      const stored = await repo.findRecord(sender, id);
       expect(stored).toEqual(expected);
       expect(JSON.parse(JSON.stringify(stored))).toEqual({
         ...row,
         updatedAt: '2026-01-02T03:04:05.678Z',
         lastDeliveryId: entry.id,
       });
-      expect(await repo.listDeliveries({ provider })).toContainEqual({
+      expect(await repo.listDeliveries({ sender })).toContainEqual({
         ...shown(entry),
         event: 'event',
       });
 
-      const count = await repo.countRecords(provider);
+      const count = await repo.countRecords(sender);
       await repo.applyAccepted(entry, record);
-      expect(await repo.findRecord(provider, id)).toEqual(expected);
-      expect(await repo.countRecords(provider)).toBe(count);
+      expect(await repo.findRecord(sender, id)).toEqual(expected);
+      expect(await repo.countRecords(sender)).toBe(count);
       expect(await deliveryCount(entry.id)).toBe(1);
 
       // The same event delivered again under a new delivery id: same record, pointing at the newer delivery.
-      const retry = delivery(provider, { receivedAt: new Date(entry.receivedAt.getTime() + 1000) });
+      const retry = delivery(sender, { receivedAt: new Date(entry.receivedAt.getTime() + 1000) });
       await repo.applyAccepted(retry, record);
-      expect(await repo.findRecord(provider, id)).toEqual({
+      expect(await repo.findRecord(sender, id)).toEqual({
         ...row,
         updatedAt: retry.receivedAt,
         lastDeliveryId: retry.id,
       });
-      expect(await repo.countRecords(provider)).toBe(count);
+      expect(await repo.countRecords(sender)).toBe(count);
     },
   );
 
@@ -218,8 +218,8 @@ describe.each(targets)('records on %s', (_driver, open) => {
     const resourceId = unique('doc');
     const deleted = delivery('inkit', { receivedAt: new Date('2026-03-01T00:00:02Z') });
     const late = delivery('inkit', { receivedAt: new Date('2026-03-01T00:00:01Z') });
-    await repo.applyAccepted(deleted, { provider: 'inkit', resourceId, eventType: 'DOCUMENT_DELETED' });
-    await repo.applyAccepted(late, { provider: 'inkit', resourceId, eventType: 'MAGIC_LINK_ACCESS' });
+    await repo.applyAccepted(deleted, { sender: 'inkit', resourceId, eventType: 'DOCUMENT_DELETED' });
+    await repo.applyAccepted(late, { sender: 'inkit', resourceId, eventType: 'MAGIC_LINK_ACCESS' });
     expect(await repo.findRecord('inkit', resourceId)).toMatchObject({
       status: 'deleted',
       lastDeliveryId: deleted.id,
@@ -227,16 +227,16 @@ describe.each(targets)('records on %s', (_driver, open) => {
     expect(await deliveryCount(late.id)).toBe(1);
 
     const later = delivery('inkit', { receivedAt: new Date('2026-03-01T00:00:03Z') });
-    await repo.applyAccepted(later, { provider: 'inkit', resourceId, eventType: 'MAGIC_LINK_ACCESS' });
+    await repo.applyAccepted(later, { sender: 'inkit', resourceId, eventType: 'MAGIC_LINK_ACCESS' });
     expect(await repo.findRecord('inkit', resourceId)).toMatchObject({ status: 'accessed' });
   });
 
   it.each([
-    ['a NOT NULL violation', { provider: 'inkit', resourceId: null, eventType: 'FOLDER_CREATED' }],
-    ['a CHECK violation', { provider: 'ovcode', reference: unique('F'), statusCode: 'X' }],
+    ['a NOT NULL violation', { sender: 'inkit', resourceId: null, eventType: 'FOLDER_CREATED' }],
+    ['a CHECK violation', { sender: 'ovcode', reference: unique('F'), statusCode: 'X' }],
   ])('stores neither record nor log row on %s', async (_case, record) => {
-    const entry = delivery(record.provider);
-    await expect(repo.applyAccepted(entry, record as unknown as ProviderRecord)).rejects.toThrow();
+    const entry = delivery(record.sender);
+    await expect(repo.applyAccepted(entry, record as unknown as SenderRecord)).rejects.toThrow();
     expect(await deliveryCount(entry.id)).toBe(0);
     if ('reference' in record) expect(await repo.findRecord('ovcode', record.reference)).toBeUndefined();
   });
@@ -246,28 +246,28 @@ describe.each(targets)('records on %s', (_driver, open) => {
     await repo.logDelivery(entry);
     await repo.logDelivery({ ...entry, statusCode: 500 });
     expect(await deliveryCount(entry.id)).toBe(1);
-    expect(await repo.listDeliveries({ provider: 'inkit', status: 401 })).toContainEqual(shown(entry));
+    expect(await repo.listDeliveries({ sender: 'inkit', status: 401 })).toContainEqual(shown(entry));
   });
 
-  it('lists deliveries newest first, filtered by provider and status, within the limits', async () => {
-    const provider = unique('list');
+  it('lists deliveries newest first, filtered by sender and status, within the limits', async () => {
+    const sender = unique('list');
     const at = (seconds: number) => new Date(Date.UTC(2026, 4, 1, 0, 0, seconds));
     const entries = [
-      delivery(provider, { id: `${provider}-a`, receivedAt: at(1), statusCode: 200 }),
-      delivery(provider, { id: `${provider}-b`, receivedAt: at(3), statusCode: 401, duplicate: true }),
-      delivery(provider, { id: `${provider}-c`, receivedAt: at(3), statusCode: 200 }),
-      delivery(provider, { id: `${provider}-d`, receivedAt: at(2), statusCode: 200 }),
+      delivery(sender, { id: `${sender}-a`, receivedAt: at(1), statusCode: 200 }),
+      delivery(sender, { id: `${sender}-b`, receivedAt: at(3), statusCode: 401, duplicate: true }),
+      delivery(sender, { id: `${sender}-c`, receivedAt: at(3), statusCode: 200 }),
+      delivery(sender, { id: `${sender}-d`, receivedAt: at(2), statusCode: 200 }),
     ];
     for (const entry of entries) await repo.logDelivery(entry);
 
     const ids = async (query: Parameters<RecordsRepository['listDeliveries']>[0]) =>
-      (await repo.listDeliveries({ provider, ...query })).map((d) => d.id.slice(provider.length + 1));
+      (await repo.listDeliveries({ sender, ...query })).map((d) => d.id.slice(sender.length + 1));
     expect(await ids({})).toEqual(['c', 'b', 'd', 'a']);
     expect(await ids({ status: 200 })).toEqual(['c', 'd', 'a']);
     expect(await ids({ status: 401 })).toEqual(['b']);
     expect(await ids({ limit: 2 })).toEqual(['c', 'b']);
     expect(await ids({ limit: 0 })).toEqual(['c']);
-    expect(await repo.listDeliveries({ provider: unique('none') })).toEqual([]);
+    expect(await repo.listDeliveries({ sender: unique('none') })).toEqual([]);
 
     const all = await repo.listDeliveries();
     expect(all.length).toBeGreaterThanOrEqual(entries.length);
@@ -276,12 +276,12 @@ describe.each(targets)('records on %s', (_driver, open) => {
   });
 
   it('caps the listing at 500 rows and defaults to 50', async () => {
-    const provider = unique('many');
+    const sender = unique('many');
     await target.handle.db.execute(sql`
-      insert into deliveries (id, provider, status_code, duplicate, received_at, duration_ms)
-      select ${provider} || '-' || n, ${provider}, 200, false, now(), 1 from generate_series(1, 501) n`);
-    expect(await repo.listDeliveries({ provider })).toHaveLength(50);
-    expect(await repo.listDeliveries({ provider, limit: 10_000 })).toHaveLength(500);
+      insert into deliveries (id, sender, status_code, duplicate, received_at, duration_ms)
+      select ${sender} || '-' || n, ${sender}, 200, false, now(), 1 from generate_series(1, 501) n`);
+    expect(await repo.listDeliveries({ sender })).toHaveLength(50);
+    expect(await repo.listDeliveries({ sender, limit: 10_000 })).toHaveLength(500);
   });
 
   it.each<[string, string]>([
@@ -289,25 +289,25 @@ describe.each(targets)('records on %s', (_driver, open) => {
     ['oxskyt', 'absent'],
     ['unknown', 'absent'],
     ['toString', 'absent'],
-  ])('finds nothing for %s/%s', async (provider, id) => {
-    expect(await repo.findRecord(provider, id)).toBeUndefined();
+  ])('finds nothing for %s/%s', async (sender, id) => {
+    expect(await repo.findRecord(sender, id)).toBeUndefined();
   });
 
   it('keeps the exact bytes of a body that text cannot hold (U+0000, invalid UTF-8)', async () => {
     const raw = Buffer.from([0x7b, 0x00, 0xff, 0xfe, 0x7d]);
     const entry = delivery('inkit', { id: unique('bytes'), rawBody: raw });
     await repo.logDelivery(entry);
-    const [row] = (await repo.listDeliveries({ provider: 'inkit', limit: 500 })).filter(
+    const [row] = (await repo.listDeliveries({ sender: 'inkit', limit: 500 })).filter(
       (d) => d.id === entry.id,
     );
     expect(row).toMatchObject({ rawBody: raw.toString('base64'), rawBodyEncoding: 'base64' });
     expect(Buffer.from(row.rawBody!, 'base64').equals(raw)).toBe(true);
   });
 
-  it('counts records per provider', async () => {
-    const provider: Provider = 'oxskyt';
-    const before = await repo.countRecords(provider);
-    await repo.applyAccepted(delivery(provider), { provider, key: unique('k'), data: { a: 1 } });
-    expect(await repo.countRecords(provider)).toBe(before + 1);
+  it('counts records per sender', async () => {
+    const sender: SenderId = 'oxskyt';
+    const before = await repo.countRecords(sender);
+    await repo.applyAccepted(delivery(sender), { sender, key: unique('k'), data: { a: 1 } });
+    expect(await repo.countRecords(sender)).toBe(before + 1);
   });
 });

@@ -9,11 +9,11 @@ import { HealthController } from './api/health.controller.js';
 import { sendersFromEnv } from './config/webhooks.config.js';
 import { DatabaseModule } from './database/index.js';
 import { DeliveryLogListener } from './records/delivery-log.listener.js';
-import { RecordsHandlers } from './records/records.handlers.js';
 import { REDIS_CLIENT, RedisModule, redactUrl } from './redis/redis.module.js';
+import { RECEIVER_SENDERS, SENDER_VARIABLES } from './senders/index.js';
 
-/** Every variable the receiver reads, so a test can hand it a complete environment. */
-export const RECEIVER_VARIABLES = [
+/** The variables the receiver reads besides its senders' own. */
+const SERVICE_VARIABLES = [
   'PORT',
   'ADMIN_TOKEN',
   'DATABASE_URL',
@@ -25,16 +25,12 @@ export const RECEIVER_VARIABLES = [
   'REDIS_KEY_PREFIX',
   'REDIS_CONNECT_TIMEOUT_MS',
   'REDIS_COMMAND_TIMEOUT_MS',
-  'OXSKYT_WEBHOOK_SECRET',
-  'INKIT_WEBHOOK_SECRET',
-  'OVCODE_API_SECRET',
-  'CERTIFICALL_AUTH_TOKEN',
-  'CERTIFICALL_API_KEY',
-  'CERTIFICALL_API_SECRET',
-  'CERTIFICALL_BASIC_USERNAME',
-  'CERTIFICALL_BASIC_PASSWORD',
-  'ILLOW_PUBLIC_KEY',
 ] as const;
+
+/** Every variable the receiver reads, so a test can hand it a complete environment. */
+export const RECEIVER_VARIABLES: readonly (
+  (typeof SERVICE_VARIABLES)[number] | (typeof SENDER_VARIABLES)[number]
+)[] = [...SERVICE_VARIABLES, ...SENDER_VARIABLES];
 
 export type ReceiverEnv = Partial<Record<(typeof RECEIVER_VARIABLES)[number], string>>;
 
@@ -67,28 +63,28 @@ export class AppModule {
             const env = Object.fromEntries(
               RECEIVER_VARIABLES.map((name) => [name, config.get<string>(name)]),
             );
-            const { providers, disabled, warnings } = sendersFromEnv(env);
+            const { senders, disabled, warnings } = sendersFromEnv(env);
             const logger = new Logger('Receiver');
             for (const warning of warnings) logger.warn(warning);
-            for (const { provider, variable } of disabled)
-              logger.log(`${provider} is off: set ${variable} to switch it on`);
+            for (const { sender, variable } of disabled)
+              logger.log(`${sender} is off: set ${variable} to switch it on`);
             if (!redis) {
               logger.log(
                 'Idempotency store: in memory, this instance only (set REDIS_URL to share it between instances)',
               );
-              return { providers };
+              return { senders };
             }
             const keyPrefix = env.REDIS_KEY_PREFIX || undefined;
             const store = new RedisIdempotencyStore(redis, { keyPrefix });
             logger.log(
               `Idempotency store: Redis at ${redactUrl(env.REDIS_URL ?? '')}, shared by every instance using it`,
             );
-            return { providers, store };
+            return { senders, store };
           },
         }),
       ],
       controllers: [ApiController, HealthController],
-      providers: [RecordsHandlers, DeliveryLogListener, AdminAccessGuard],
+      providers: [...RECEIVER_SENDERS.map(({ handler }) => handler), DeliveryLogListener, AdminAccessGuard],
     };
   }
 }

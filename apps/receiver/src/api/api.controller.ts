@@ -1,4 +1,13 @@
-import { Controller, Get, NotFoundException, Param, ParseIntPipe, Query, UseGuards } from '@nestjs/common';
+import {
+  BadRequestException,
+  Controller,
+  Get,
+  NotFoundException,
+  Param,
+  ParseIntPipe,
+  Query,
+  UseGuards,
+} from '@nestjs/common';
 import { AdminAccessGuard } from '../access/admin-access.guard.js';
 import { RecordsRepository } from '../database/index.js';
 
@@ -8,19 +17,22 @@ import { RecordsRepository } from '../database/index.js';
 export class ApiController {
   constructor(private readonly records: RecordsRepository) {}
 
-  @Get('api/records/:provider/:id')
-  async record(@Param('provider') provider: string, @Param('id') id: string) {
-    const record = await this.records.findRecord(provider, id);
-    if (!record) throw new NotFoundException(`No ${provider} record ${id}`);
+  @Get('api/records/:sender/:id')
+  async record(@Param('sender') sender: string, @Param('id') id: string) {
+    const record = await this.records.findRecord(sender, id);
+    if (!record) throw new NotFoundException(`No ${sender} record ${id}`);
     return record;
   }
 
   @Get('api/deliveries')
   deliveries(
-    @Query('provider') provider?: string,
+    @Query('sender') sender?: string,
     @Query('status', new ParseIntPipe({ optional: true })) status?: number,
     @Query('limit', new ParseIntPipe({ optional: true })) limit?: number,
+    @Query('provider') provider?: string,
   ) {
-    return this.records.listDeliveries({ provider, status, limit });
+    // The filter's old name would otherwise be ignored, and answer every sender's deliveries.
+    if (provider !== undefined) throw new BadRequestException('The filter is ?sender=, not ?provider=');
+    return this.records.listDeliveries({ sender, status, limit });
   }
 }

@@ -1,15 +1,15 @@
 import { describe, expect, it } from '@jest/globals';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createIllowVerifier } from 'nestjs-webhooks';
-import { generateIllowKeyPair, signIllow } from 'nestjs-webhooks/testing';
+import { inkitSender, ovcodeSender } from 'nestjs-webhooks';
 import { sendersFromEnv } from './webhooks.config.js';
+
+const configured = (result: ReturnType<typeof sendersFromEnv>, id: string) =>
+  result.senders.find((sender) => sender.id === id);
 
 describe('sendersFromEnv', () => {
   it('switches every sender off, naming the variable, when nothing is set', () => {
-    const { providers, disabled } = sendersFromEnv({});
-    expect(providers).toEqual({});
+    const { senders, disabled } = sendersFromEnv({});
+    expect(senders).toEqual([]);
+    expect(disabled.map((d) => d.sender)).toEqual(['oxskyt', 'inkit', 'ovcode', 'certificall', 'illow']);
     expect(disabled.map((d) => d.variable)).toEqual([
       'OXSKYT_WEBHOOK_SECRET',
       'INKIT_WEBHOOK_SECRET',
@@ -20,48 +20,27 @@ describe('sendersFromEnv', () => {
   });
 
   it('splits comma-separated secrets into rotation lists', () => {
-    const { providers } = sendersFromEnv({ INKIT_WEBHOOK_SECRET: ' old , new ', OVCODE_API_SECRET: 'one' });
-    expect(providers.inkit).toEqual({ secret: ['old', 'new'] });
-    expect(providers.ovcode).toEqual({ apiSecret: ['one'] });
-  });
-
-  it('builds Certificall from whichever methods are complete', () => {
-    expect(sendersFromEnv({ CERTIFICALL_API_KEY: 'k' }).providers.certificall).toBeUndefined();
-    expect(
-      sendersFromEnv({
-        CERTIFICALL_API_KEY: 'k',
-        CERTIFICALL_API_SECRET: 's1,s2',
-        CERTIFICALL_BASIC_USERNAME: 'u',
-      }).providers.certificall,
-    ).toEqual({ hmac: { apiKey: 'k', apiSecret: ['s1', 's2'] } });
-  });
-
-  it('reads illow keys from a PEM file path, or several PEM blocks in one variable', () => {
-    const [a, b] = [generateIllowKeyPair(), generateIllowKeyPair()];
-    const dir = mkdtempSync(join(tmpdir(), 'illow-'));
-    writeFileSync(join(dir, 'pub.pem'), a.publicKey);
-    const body = Buffer.from('{"x":1}');
-    const fromFile = sendersFromEnv({ ILLOW_PUBLIC_KEY: join(dir, 'pub.pem') }).providers.illow!;
-    expect(createIllowVerifier(fromFile)(body, signIllow(body, a) as never).ok).toBe(true);
-
-    const oneLine = `${a.publicKey}${b.publicKey}`.replace(/\n/g, '\\n');
-    const both = createIllowVerifier(sendersFromEnv({ ILLOW_PUBLIC_KEY: oneLine }).providers.illow!);
-    const lower = (h: Record<string, string>) =>
-      Object.fromEntries(Object.entries(h).map(([k, v]) => [k.toLowerCase(), v]));
-    expect(both(body, lower(signIllow(body, a))).ok).toBe(true);
-    expect(both(body, lower(signIllow(body, b))).ok).toBe(true);
-    expect(both(body, lower(signIllow(body, generateIllowKeyPair()))).ok).toBe(false);
+    const result = sendersFromEnv({ INKIT_WEBHOOK_SECRET: ' old , new ', OVCODE_API_SECRET: 'one' });
+    expect(result.senders.map((sender) => sender.id)).toEqual(['inkit', 'ovcode']);
+    expect(configured(result, 'inkit')?.definition).toBe(inkitSender);
+    expect(configured(result, 'inkit')?.credentials).toEqual({ secret: ['old', 'new'] });
+    expect(configured(result, 'ovcode')?.definition).toBe(ovcodeSender);
+    expect(configured(result, 'ovcode')?.credentials).toEqual({ apiSecret: ['one'] });
+    expect(result.disabled.map((d) => d.sender)).toEqual(['oxskyt', 'certificall', 'illow']);
   });
 });
 
 describe('sendersFromEnv warnings about comma-split secrets', () => {
   it('warns, naming the variable and never a value, when a part of a list is short', () => {
-    const { providers, warnings } = sendersFromEnv({
+    const result = sendersFromEnv({
       CERTIFICALL_BASIC_USERNAME: 'cf',
       CERTIFICALL_BASIC_PASSWORD: 'Sup3r-Long-Passw0rd,x',
     });
     // The documented contract stands: both parts are accepted.
-    expect(providers.certificall?.basic).toEqual({ username: 'cf', password: ['Sup3r-Long-Passw0rd', 'x'] });
+    expect(configured(result, 'certificall')?.credentials).toEqual({
+      basic: { username: 'cf', password: ['Sup3r-Long-Passw0rd', 'x'] },
+    });
+    const { warnings } = result;
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toContain('CERTIFICALL_BASIC_PASSWORD');
     expect(warnings[0]).not.toContain('Sup3r');

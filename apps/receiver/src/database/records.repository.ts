@@ -4,13 +4,14 @@ import type { PgColumn } from 'drizzle-orm/pg-core';
 import { DRIZZLE, type Database } from './database.js';
 import { DatabaseWriteError } from './database.errors.js';
 import {
-  providerTables,
+  isSenderId,
   recordToRow,
+  senderTables,
   type DeliveryLogEntry,
-  type Provider,
-  type ProviderRecord,
-  type ProviderRow,
-  type ProviderTable,
+  type SenderId,
+  type SenderRecord,
+  type SenderRow,
+  type SenderTable,
 } from './records.js';
 import { deliveries } from './schema.js';
 
@@ -34,7 +35,8 @@ function present({ rawBody, ...row }: StoredDelivery): DeliveryRow {
 }
 
 export interface ListDeliveriesQuery {
-  provider?: string;
+  /** The sender's id, as in its route. */
+  sender?: string;
   /** HTTP status the app answered. */
   status?: number;
   /** Default 50, at most 500. */
@@ -51,14 +53,14 @@ export class RecordsRepository {
   constructor(@Inject(DRIZZLE) private readonly db: Database) {}
 
   /** Stores the record and its delivery's log row together, or neither. */
-  async applyAccepted(delivery: DeliveryLogEntry, record: ProviderRecord): Promise<void> {
+  async applyAccepted(delivery: DeliveryLogEntry, record: SenderRecord): Promise<void> {
     try {
       await this.db.transaction(async (tx) => {
         await insertLog(tx, delivery);
         await upsertRecord(tx, delivery, record);
       });
     } catch (error) {
-      throw DatabaseWriteError.from(`storing ${record.provider} delivery ${delivery.id}`, error);
+      throw DatabaseWriteError.from(`storing ${record.sender} delivery ${delivery.id}`, error);
     }
   }
 
@@ -67,14 +69,14 @@ export class RecordsRepository {
     try {
       await insertLog(this.db, delivery);
     } catch (error) {
-      throw DatabaseWriteError.from(`logging ${delivery.provider} delivery ${delivery.id}`, error);
+      throw DatabaseWriteError.from(`logging ${delivery.sender} delivery ${delivery.id}`, error);
     }
   }
 
-  /** `undefined` for an unknown provider as for an absent id. */
-  async findRecord(provider: string, id: string): Promise<ProviderRow | undefined> {
-    if (!isProvider(provider)) return undefined;
-    const table: ProviderTable = providerTables[provider];
+  /** `undefined` for an unknown sender as for an absent id. */
+  async findRecord(sender: string, id: string): Promise<SenderRow | undefined> {
+    if (!isSenderId(sender)) return undefined;
+    const table: SenderTable = senderTables[sender];
     const [row] = await this.db
       .select()
       .from(table)
@@ -85,7 +87,7 @@ export class RecordsRepository {
 
   async listDeliveries(query: ListDeliveriesQuery = {}): Promise<DeliveryRow[]> {
     const filters: SQL[] = [];
-    if (query.provider !== undefined) filters.push(eq(deliveries.provider, query.provider));
+    if (query.sender !== undefined) filters.push(eq(deliveries.sender, query.sender));
     if (query.status !== undefined) filters.push(eq(deliveries.statusCode, query.status));
     const rows = await this.db
       .select()
@@ -96,8 +98,8 @@ export class RecordsRepository {
     return rows.map(present);
   }
 
-  countRecords(provider: Provider): Promise<number> {
-    return this.db.$count(providerTables[provider]);
+  countRecords(sender: SenderId): Promise<number> {
+    return this.db.$count(senderTables[sender]);
   }
 
   /**
@@ -129,10 +131,9 @@ function insertLog(executor: Executor, delivery: DeliveryLogEntry) {
   return executor.insert(deliveries).values(delivery).onConflictDoNothing({ target: deliveries.id });
 }
 
-function upsertRecord(executor: Executor, delivery: DeliveryLogEntry, record: ProviderRecord) {
-  const table: ProviderTable = providerTables[record.provider];
-  const toRow = recordToRow[record.provider] as (record: ProviderRecord) => ProviderTable['$inferInsert'];
-  const row = { ...toRow(record), updatedAt: delivery.receivedAt, lastDeliveryId: delivery.id };
+function upsertRecord(executor: Executor, delivery: DeliveryLogEntry, record: SenderRecord) {
+  const table: SenderTable = senderTables[record.sender];
+  const row = { ...recordToRow(record), updatedAt: delivery.receivedAt, lastDeliveryId: delivery.id };
   return executor
     .insert(table)
     .values(row)
@@ -145,7 +146,7 @@ function upsertRecord(executor: Executor, delivery: DeliveryLogEntry, record: Pr
 }
 
 // Every column takes the incoming value, so a record's state depends only on the last delivery applied.
-function replaceAll(table: ProviderTable): Record<string, SQL> {
+function replaceAll(table: SenderTable): Record<string, SQL> {
   return Object.fromEntries(
     Object.entries(getTableColumns(table))
       .filter(([, column]) => !column.primary)
@@ -153,12 +154,8 @@ function replaceAll(table: ProviderTable): Record<string, SQL> {
   );
 }
 
-function keyOf(table: ProviderTable): PgColumn {
+function keyOf(table: SenderTable): PgColumn {
   return Object.values(getTableColumns(table)).find((column) => column.primary) as PgColumn;
-}
-
-function isProvider(name: string): name is Provider {
-  return Object.hasOwn(providerTables, name);
 }
 
 function clampLimit(limit: number | undefined): number {

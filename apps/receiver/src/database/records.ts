@@ -1,15 +1,15 @@
-import {
-  certificallCases,
-  illowRequests,
-  inkitDocuments,
-  ovcodeAuthentications,
-  oxskytReports,
-} from './schema.js';
+import { certificallRecordTable } from '../senders/certificall/certificall.table.js';
+import { illowRecordTable } from '../senders/illow/illow.table.js';
+import { inkitRecordTable } from '../senders/inkit/inkit.table.js';
+import { ovcodeRecordTable } from '../senders/ovcode/ovcode.table.js';
+import { oxskytRecordTable } from '../senders/oxskyt/oxskyt.table.js';
+import type { RecordTable, RowOf } from './tables.js';
 
 /** One delivery as answered by the app, accepted or not. */
 export interface DeliveryLogEntry {
   id: string;
-  provider: string;
+  /** The sender's id, as in its route. */
+  sender: string;
   event?: string | null;
   statusCode: number;
   reason?: string | null;
@@ -21,102 +21,45 @@ export interface DeliveryLogEntry {
   rawBody?: Buffer | null;
 }
 
+/** Where each sender's records are kept (its table and row mapping live in its folder), one line per sender. */
+export const RECORD_TABLES = [
+  oxskytRecordTable,
+  inkitRecordTable,
+  ovcodeRecordTable,
+  certificallRecordTable,
+  illowRecordTable,
+] as const;
+
+type AnyRecordTable = (typeof RECORD_TABLES)[number];
+type RecordOf<T> = T extends RecordTable<string, infer R, any> ? R : never;
+
 /** What an accepted delivery leaves behind, one shape per sender. */
-export type ProviderRecord =
-  | { provider: 'inkit'; resourceId: string; eventType: string }
-  | {
-      provider: 'ovcode';
-      reference: string;
-      statusCode: 'S' | 'F';
-      cid?: string | null;
-      // The vendor's sample sends a number; headers bring a string.
-      tokenId?: string | number | null;
-      hash?: string | null;
-      file?: string | null;
-      timestamp?: string | null;
-    }
-  | {
-      provider: 'certificall';
-      cfRef: string;
-      reportId: string;
-      caseUrl: string;
-      createdAt: string;
-      items: unknown[];
-    }
-  | {
-      provider: 'illow';
-      id: string;
-      event: string;
-      companyId: string;
-      siteId: string;
-      metadata: Record<string, unknown>;
-    }
-  /** `key`: the body's `id` or `reportId` when present, else the SHA-256 hex of the raw body. */
-  | { provider: 'oxskyt'; key: string; data: unknown };
+export type SenderRecord = RecordOf<AnyRecordTable>;
 
-export type Provider = ProviderRecord['provider'];
+/** The senders the receiver keeps records for. */
+export type SenderId = SenderRecord['sender'];
 
-export const providerTables = {
-  inkit: inkitDocuments,
-  ovcode: ovcodeAuthentications,
-  certificall: certificallCases,
-  illow: illowRequests,
-  oxskyt: oxskytReports,
-} as const satisfies Record<Provider, unknown>;
+type RecordTableOf<S extends SenderId> = Extract<AnyRecordTable, { sender: S }>;
 
-export type ProviderTable = (typeof providerTables)[Provider];
-export type ProviderRow = ProviderTable['$inferSelect'];
+/** Each sender's record table, by its id. */
+export const senderTables = Object.fromEntries(RECORD_TABLES.map((t) => [t.sender, t.table])) as {
+  readonly [S in SenderId]: RecordTableOf<S>['table'];
+};
 
-type RecordOf<P extends Provider> = Extract<ProviderRecord, { provider: P }>;
-// The tracking columns come from the delivery, not from the record.
-type RowOf<P extends Provider> = Omit<
-  (typeof providerTables)[P]['$inferInsert'],
-  'updatedAt' | 'lastDeliveryId'
->;
+export type SenderTable = (typeof senderTables)[SenderId];
+export type SenderRow = SenderTable['$inferSelect'];
 
-const INKIT_STATUSES: [suffix: string, status: string][] = [
-  ['_FINISHED', 'finished'],
-  ['_FAILED', 'failed'],
-  ['_DELETED', 'deleted'],
-  ['_CREATED', 'created'],
-  ['_ACCESS', 'accessed'],
-];
+// By id, for the writes: each mapping takes its own sender's records only.
+const recordTablesById = new Map(
+  RECORD_TABLES.map((t) => [t.sender, t as unknown as RecordTable<SenderId, SenderRecord, SenderTable>]),
+);
 
-/** Inkit sends only an event type; its suffix says where the resource stands. */
-export function inkitStatus(eventType: string): string {
-  const upper = eventType.toUpperCase();
-  return INKIT_STATUSES.find(([suffix]) => upper.endsWith(suffix))?.[1] ?? eventType.toLowerCase();
+/** A sender's record as the row of its table (without the tracking columns, which the delivery fills). */
+export function recordToRow(record: SenderRecord): RowOf<SenderTable> {
+  return recordTablesById.get(record.sender)!.toRow(record);
 }
 
-const text = (value: unknown): string | null => (typeof value === 'string' ? value : null);
-
-export const recordToRow: { [P in Provider]: (record: RecordOf<P>) => RowOf<P> } = {
-  inkit: (r) => ({ resourceId: r.resourceId, lastEvent: r.eventType, status: inkitStatus(r.eventType) }),
-  ovcode: (r) => ({
-    reference: r.reference,
-    status: r.statusCode,
-    cid: r.cid ?? null,
-    tokenId: r.tokenId == null ? null : String(r.tokenId),
-    hash: r.hash ?? null,
-    file: r.file ?? null,
-    timestamp: r.timestamp ?? null,
-  }),
-  certificall: (r) => ({
-    cfRef: r.cfRef,
-    reportId: r.reportId,
-    caseUrl: r.caseUrl,
-    createdAt: r.createdAt,
-    items: r.items,
-  }),
-  illow: (r) => ({
-    id: r.id,
-    event: r.event,
-    status: text(r.metadata.requestStatus),
-    legislation: text(r.metadata.legislation),
-    dueDate: text(r.metadata.dueDate),
-    companyId: r.companyId,
-    siteId: r.siteId,
-    metadata: r.metadata,
-  }),
-  oxskyt: (r) => ({ reportKey: r.key, data: r.data }),
-};
+/** A sender the receiver keeps records for (an own property, so `toString` is none). */
+export function isSenderId(name: string): name is SenderId {
+  return Object.hasOwn(senderTables, name);
+}

@@ -16,7 +16,7 @@ export class DeliveryLogListener {
   log(outcome: WebhookDeliveryOutcome): Promise<void> {
     return this.records.logDelivery({
       id: outcome.deliveryId,
-      provider: outcome.provider,
+      sender: outcome.sender,
       event: outcome.event ?? null,
       statusCode: outcome.status,
       reason: outcome.reason ?? null,

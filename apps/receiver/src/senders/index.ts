@@ -1,0 +1,30 @@
+import { CertificallHandler } from './certificall/certificall.handler.js';
+import { certificallEnv } from './certificall/certificall.env.js';
+import { IllowHandler } from './illow/illow.handler.js';
+import { illowEnv } from './illow/illow.env.js';
+import { InkitHandler } from './inkit/inkit.handler.js';
+import { inkitEnv } from './inkit/inkit.env.js';
+import { OvcodeHandler } from './ovcode/ovcode.handler.js';
+import { ovcodeEnv } from './ovcode/ovcode.env.js';
+import { OxskytHandler } from './oxskyt/oxskyt.handler.js';
+import { oxskytEnv } from './oxskyt/oxskyt.env.js';
+
+/**
+ * The receiver's senders, one line each: how its variables configure it, and the handler that
+ * files its events as records (each record's table is in the same folder, listed by the database
+ * in database/records.ts). Their order is the order of the startup lines.
+ */
+export const RECEIVER_SENDERS = [
+  { env: oxskytEnv, handler: OxskytHandler },
+  { env: inkitEnv, handler: InkitHandler },
+  { env: ovcodeEnv, handler: OvcodeHandler },
+  { env: certificallEnv, handler: CertificallHandler },
+  { env: illowEnv, handler: IllowHandler },
+] as const;
+
+/** Every variable the senders read. */
+export type SenderVariable = (typeof RECEIVER_SENDERS)[number]['env']['variables'][number];
+
+export const SENDER_VARIABLES: readonly SenderVariable[] = RECEIVER_SENDERS.flatMap(
+  ({ env }) => env.variables,
+);
