@@ -53,7 +53,7 @@ const CLAIMS: ReadonlySet<string> = new Set<WebhookClaim>(['claimed', 'in-flight
  *
  * ```ts
  * import { Redis } from 'ioredis';
- * WebhooksModule.forRoot({ providers, store: new RedisIdempotencyStore(new Redis(url)) });
+ * WebhooksModule.forRoot({ senders, store: new RedisIdempotencyStore(new Redis(url)) });
  * ```
  *
  * The store does not own the client: close it on shutdown yourself.
