@@ -26,10 +26,6 @@ export default {
   testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/apps/**/*.spec.ts', '<rootDir>/test/**/*.spec.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   testTimeout: 30000,
-  // test/reliability/hung-dependencies.spec.ts leaves something running after its suite (all its
-  // tests pass and every hook completes, yet the process stays busy): until that is found, Jest
-  // ends the process once the run is over instead of waiting for it.
-  forceExit: true,
   // The default report, then a closing list of what was skipped and what would run it.
   reporters: ['default', ['<rootDir>/test/support/skip-reporter.mjs', {}]],
 };

@@ -21,7 +21,7 @@ import {
 } from 'nestjs-webhooks';
 import request from 'supertest';
 import { ADAPTERS, createTestApp, startApp, type Recorder } from './support/app.js';
-import { credentialHeader, credentials, providerOptions, samples, type Sample } from './support/senders.js';
+import { configuredSenders, credentials, samples, type Sample } from './support/senders.js';
 
 describe.each(ADAPTERS)('on %s', (adapter) => {
   describe.each(samples)('$sender end to end', (sample) => {
@@ -56,14 +56,18 @@ describe.each(ADAPTERS)('on %s', (adapter) => {
       expect(res.headers['content-type']).toMatch(/^text\/plain/);
       expect(recorder.events).toHaveLength(1);
       const [event] = recorder.events;
-      expect(event.provider).toBe(sample.sender);
+      expect(event.sender).toBe(sample.sender);
       expect(event.name).toBe(sample.event);
       expect(event.payload).toMatchObject(sample.expected?.(1) ?? (sample.vary(1) as object));
       expect(event.payload).not.toBeInstanceOf(Array);
       expect(event.rawBody.toString()).toBe(payload);
       expect(event.idempotencyKey).toMatch(new RegExp(`^${sample.sender}:`));
-      const header = credentialHeader[sample.sender].toLowerCase();
-      expect(event.headers[header]).toBe('[redacted]');
+      // Every credential header the sender sent, its signature's and any other (Certificall's X-Api-Key).
+      const sent = Object.keys(sample.sign(payload)).map((name) => name.toLowerCase());
+      expect(sent).toContain(sample.credentialHeader);
+      for (const header of sent.filter((name) => sample.definition.credentialHeaders.includes(name))) {
+        expect([header, event.headers[header]]).toEqual([header, '[redacted]']);
+      }
       expect(recorder.outcomes.map((o) => o.outcome)).toEqual(['accepted']);
     });
 
@@ -86,8 +90,9 @@ describe.each(ADAPTERS)('on %s', (adapter) => {
     });
 
     it('rejects a missing credential with 401 "missing"', async () => {
-      const headers = { ...sample.sign(body) };
-      delete headers[credentialHeader[sample.sender]];
+      const headers = Object.fromEntries(
+        Object.entries(sample.sign(body)).filter(([name]) => name.toLowerCase() !== sample.credentialHeader),
+      );
       const res = await post(body, headers);
       expect(res.status).toBe(401);
       expect(res.body.reason).toBe('missing');
@@ -179,7 +184,7 @@ describe.each(ADAPTERS)('on %s', (adapter) => {
 
     it('refuses a credential header sent twice, as malformed', async () => {
       const headers = sample.sign(body);
-      const name = credentialHeader[sample.sender];
+      const name = Object.keys(headers).find((header) => header.toLowerCase() === sample.credentialHeader)!;
       const res = await request(app.getHttpServer())
         .post(sample.path)
         .set('Content-Type', 'application/json')
@@ -199,7 +204,7 @@ describe.each(ADAPTERS)('on %s', (adapter) => {
       expect(recorder.events).toHaveLength(0);
       expect(recorder.outcomes).toEqual([
         expect.objectContaining({
-          provider: sample.sender,
+          sender: sample.sender,
           outcome: 'rejected',
           status: 413,
           reason: 'too-large',
@@ -426,13 +431,13 @@ describe.each(ADAPTERS)('reliability round two on %s', (adapter) => {
         expect(recorder.events).toHaveLength(0);
         expect(recorder.outcomes).toEqual([
           expect.objectContaining({
-            provider: 'inkit',
+            sender: 'inkit',
             outcome: 'rejected',
             status: 415,
             reason: 'unsupported-encoding',
           }),
           expect.objectContaining({
-            provider: 'oxskyt',
+            sender: 'oxskyt',
             outcome: 'rejected',
             status: 415,
             reason: 'unsupported-encoding',
@@ -477,7 +482,7 @@ describe.each(ADAPTERS)('reliability round two on %s', (adapter) => {
       expect(app.get(OwnInkitRoute).received).toEqual([]);
       expect(recorder.outcomes).toEqual([
         expect.objectContaining({
-          provider: 'inkit',
+          sender: 'inkit',
           outcome: 'rejected',
           status: 415,
           reason: 'unsupported-encoding',
@@ -545,7 +550,7 @@ describe.each(ADAPTERS)('handler failure logs on %s', (adapter) => {
     const moduleRef = await Test.createTestingModule({
       imports: [
         EventEmitterModule.forRoot({ wildcard: true }),
-        WebhooksModule.forRoot({ providers: providerOptions }),
+        WebhooksModule.forRoot({ senders: configuredSenders }),
       ],
       providers: [FailingWrite],
     }).compile();

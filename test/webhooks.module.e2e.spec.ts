@@ -22,6 +22,11 @@ import {
   OnWebhook,
   WebhooksModule,
   WebhooksService,
+  certificallSender,
+  illowSender,
+  inkitSender,
+  ovcodeSender,
+  oxskytSender,
   type WebhookEvent,
 } from 'nestjs-webhooks';
 import { signInkit, signOvcode } from 'nestjs-webhooks/testing';
@@ -33,7 +38,7 @@ import {
   type Adapter,
   type TestAppOptions,
 } from './support/app.js';
-import { credentials, providerOptions } from './support/senders.js';
+import { configuredSenders, credentials } from './support/senders.js';
 
 let app: INestApplication | undefined;
 afterEach(async () => {
@@ -77,7 +82,7 @@ describe.each(ADAPTERS)('WebhooksModule on %s', (adapter: Adapter) => {
           imports: [ConfigModule],
           inject: [ConfigService],
           useFactory: (config: ConfigService) => ({
-            providers: { inkit: { secret: config.getOrThrow<string>('INKIT_WEBHOOK_SECRET') } },
+            senders: [inkitSender.configure({ secret: config.getOrThrow<string>('INKIT_WEBHOOK_SECRET') })],
           }),
         }),
       ],
@@ -153,7 +158,7 @@ describe.each(ADAPTERS)('WebhooksModule on %s', (adapter: Adapter) => {
 
   it('answers 404 on the route of a sender that is not configured', async () => {
     ({ app } = await createTestApp({
-      imports: [WebhooksModule.forRoot({ providers: { inkit: { secret: 's' } } })],
+      imports: [WebhooksModule.forRoot({ senders: [inkitSender.configure({ secret: 's' })] })],
     }));
     const res = await request(app.getHttpServer()).post('/webhooks/ovcode').send({});
     expect(res.status).toBe(404);
@@ -161,7 +166,7 @@ describe.each(ADAPTERS)('WebhooksModule on %s', (adapter: Adapter) => {
 
   it('serves under a custom prefix', async () => {
     ({ app } = await createTestApp({
-      imports: [WebhooksModule.forRoot({ prefix: '/hooks/in/', providers: providerOptions })],
+      imports: [WebhooksModule.forRoot({ prefix: '/hooks/in/', senders: configuredSenders })],
     }));
     expect((await postInkit('/hooks/in/inkit', inkitBody('p'))).status).toBe(200);
     expect((await postInkit('/webhooks/inkit', inkitBody('p'))).status).toBe(404);
@@ -231,18 +236,30 @@ describe.each(ADAPTERS)('WebhooksModule on %s', (adapter: Adapter) => {
   });
 
   describe('fails at startup on bad configuration, naming the option', () => {
-    const boot = (providers: object) =>
-      createTestApp({ imports: [WebhooksModule.forRoot({ providers: providers as never })] });
+    const boot = (senders: unknown) =>
+      createTestApp({ imports: [WebhooksModule.forRoot({ senders: senders as never })] });
 
     it.each([
-      [{ inkit: { secret: '' } }, 'providers.inkit.secret'],
-      [{ oxskyt: { secret: [] } }, 'providers.oxskyt.secret'],
-      [{ ovcode: {} }, 'providers.ovcode.apiSecret'],
-      [{ certificall: {} }, 'providers.certificall'],
-      [{ illow: { publicKey: 'not a key' } }, 'providers.illow.publicKey'],
-      [{ stripe: { secret: 'x' } }, 'providers.stripe'],
-    ])('%j', async (providers, option) => {
-      await expect(boot(providers)).rejects.toThrow(option);
+      ['inkit with an empty secret', () => [inkitSender.configure({ secret: '' })], 'senders.inkit.secret'],
+      ['oxskyt with no secret', () => [oxskytSender.configure({ secret: [] })], 'senders.oxskyt.secret'],
+      ['ovcode without its token', () => [ovcodeSender.configure({} as never)], 'senders.ovcode.apiSecret'],
+      ['certificall with no method', () => [certificallSender.configure({})], 'senders.certificall'],
+      [
+        'illow with a key that is none',
+        () => [illowSender.configure({ publicKey: 'not a key' })],
+        'senders.illow.publicKey',
+      ],
+      // What `providers: { stripe: ... }` was: something that is not a configured sender.
+      ['an object that is no sender', () => [{ id: 'stripe', secret: 'x' }], 'senders[0]'],
+      ['a definition without credentials', () => [inkitSender], 'senders[0]'],
+      [
+        'one sender twice',
+        () => [inkitSender.configure({ secret: 'a' }), inkitSender.configure({ secret: 'b' })],
+        'senders[1]',
+      ],
+      ['no list at all', () => undefined, 'senders'],
+    ])('%s', async (_name, senders, option) => {
+      await expect(boot(senders())).rejects.toThrow(option);
     });
 
     it('a guard on a user controller for a sender that is not configured', async () => {
@@ -255,14 +272,14 @@ describe.each(ADAPTERS)('WebhooksModule on %s', (adapter: Adapter) => {
       await expect(
         createTestApp({
           controllers: [Unconfigured],
-          imports: [WebhooksModule.forRoot({ providers: { ovcode: { apiSecret: 't' } } })],
+          imports: [WebhooksModule.forRoot({ senders: [ovcodeSender.configure({ apiSecret: 't' })] })],
         }),
-      ).rejects.toThrow('providers.inkit');
+      ).rejects.toThrow('senders.inkit');
     });
 
     it('without EventEmitterModule', async () => {
       const moduleRef = await Test.createTestingModule({
-        imports: [WebhooksModule.forRoot({ providers: { inkit: { secret: 's' } } })],
+        imports: [WebhooksModule.forRoot({ senders: [inkitSender.configure({ secret: 's' })] })],
       }).compile();
       await expect(startApp(moduleRef, adapter)).rejects.toThrow(/EventEmitterModule\.forRoot/);
     });
@@ -298,7 +315,7 @@ describe.each(ADAPTERS)('WebhooksModule on %s', (adapter: Adapter) => {
       const store = new ClockedStore();
       ({ app } = await createTestApp({
         providers: [InkitLog],
-        webhooks: { providers: providerOptions, store, idempotency },
+        webhooks: { store, idempotency },
       }));
       const send = async (type: string, id: string) =>
         (await postInkit('/webhooks/inkit', JSON.stringify({ event_type: type, resource_id: id }))).status;
@@ -367,7 +384,7 @@ describe.each(ADAPTERS)('WebhooksModule on %s', (adapter: Adapter) => {
     ])('fails at startup on a bad ttlByEvent %j, naming it', async (ttlByEvent, option) => {
       await expect(
         createTestApp({
-          imports: [WebhooksModule.forRoot({ providers: providerOptions, idempotency: { ttlByEvent } })],
+          imports: [WebhooksModule.forRoot({ senders: configuredSenders, idempotency: { ttlByEvent } })],
         }),
       ).rejects.toThrow(option);
     });
@@ -422,7 +439,7 @@ describe.each(ADAPTERS)('WebhooksModule on %s', (adapter: Adapter) => {
       message: 'Body exceeds the limit of 64 bytes',
       reason: 'too-large',
     });
-    expect(recorder.outcomes).toMatchObject([{ provider: 'inkit', outcome: 'rejected', status: 413 }]);
+    expect(recorder.outcomes).toMatchObject([{ sender: 'inkit', outcome: 'rejected', status: 413 }]);
     expect((await postInkit('/webhooks/inkit', inkitBody('z'))).status).toBe(200);
   });
 
@@ -462,7 +479,10 @@ describe('isGlobal', () => {
     Test.createTestingModule({
       imports: [
         EventEmitterModule.forRoot({ wildcard: true }),
-        WebhooksModule.forRoot({ providers: { inkit: { secret: credentials.inkit } }, ...extras }),
+        WebhooksModule.forRoot({
+          senders: [inkitSender.configure({ secret: credentials.inkit })],
+          ...extras,
+        }),
         FeatureModule,
       ],
     }).compile();

@@ -4,7 +4,7 @@ import { MemoryIdempotencyStore, type WebhookClaim, type WebhookIdempotencyStore
 import { signInkit } from 'nestjs-webhooks/testing';
 import request from 'supertest';
 import { createTestApp } from './support/app.js';
-import { credentials, providerOptions } from './support/senders.js';
+import { credentials } from './support/senders.js';
 
 /** A store that works until told to fail, as Redis does when it goes away. */
 class FlakyStore implements WebhookIdempotencyStore {
@@ -30,7 +30,7 @@ describe('when the idempotency store fails', () => {
 
   it('answers 500 store-unavailable, reports a failed outcome, and processes the retry once it is back', async () => {
     const store = new FlakyStore();
-    const created = await createTestApp({ webhooks: { providers: providerOptions, store } });
+    const created = await createTestApp({ webhooks: { store } });
     app = created.app;
     const body = JSON.stringify({ event_type: 'DOCUMENT_CREATE_FINISHED', resource_id: 'doc_store' });
     const send = () =>

@@ -1,6 +1,7 @@
 /**
  * Our verifiers against signatures made by tools that share no code with them (OpenSSL's CLI,
- * Python's hmac/hashlib), and our signers' output checked by those same tools.
+ * Python's hmac/hashlib), and our signers' output checked by those same tools. Both are taken from
+ * the senders' definitions, as the module (`verifier`) and the CLI and tests (`sign`) take them.
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -8,16 +9,20 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import {
-  createCertificallVerifier,
-  createIllowVerifier,
-  createInkitVerifier,
-  createOxskytVerifier,
-  signCertificall,
-  signIllow,
-  signInkit,
-  signOxskyt,
-} from '../../libs/webhooks/src/schemes/index.js';
+import { certificallSender, illowSender, inkitSender, oxskytSender } from 'nestjs-webhooks';
+
+const createInkitVerifier = (credentials: { secret: string }) =>
+  inkitSender.verifier(credentials, 'senders.inkit');
+const createCertificallVerifier = (credentials: { hmac: { apiKey: string; apiSecret: string } }) =>
+  certificallSender.verifier(credentials, 'senders.certificall');
+const createOxskytVerifier = (credentials: { secret: string }) =>
+  oxskytSender.verifier(credentials, 'senders.oxskyt');
+const createIllowVerifier = (credentials: { publicKey: string }) =>
+  illowSender.verifier(credentials, 'senders.illow');
+const signInkit = inkitSender.sign;
+const signCertificall = certificallSender.sign;
+const signOxskyt = oxskytSender.sign;
+const signIllow = illowSender.sign;
 
 // os.fsencode hands Python the argv bytes exactly as Node wrote them (UTF-8), whatever the locale.
 const PY_HMAC = `import base64, hashlib, hmac, os, sys

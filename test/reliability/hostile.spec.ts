@@ -19,6 +19,7 @@ import { performance } from 'node:perf_hooks';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import {
+  BUILT_IN_SENDERS,
   OnWebhook,
   OnWebhookOutcome,
   WebhooksModule,
@@ -30,20 +31,21 @@ import request from 'supertest';
 import { createReceiver } from '../../apps/receiver/src/bootstrap.js';
 import { deliveries, DRIZZLE, type Database } from '../../apps/receiver/src/database/index.js';
 import { createTestApp, type Recorder } from '../support/app.js';
-import { credentials, providerOptions, samples } from '../support/senders.js';
+import { configureSenders, credentials, keyring, samples, SENDERS, type Sender } from '../support/senders.js';
 import { HttpClient, runPool, type Reply } from './hostile/client.js';
 import {
   bodyTag,
   createPools,
   KINDS,
   MARKER,
+  MARKER_FIELD,
   planKinds,
   RequestFactory,
   SEQ_HEADER,
   type HostileRequest,
   type SigningKeys,
 } from './hostile/generate.js';
-import { createOracle, SENDERS, type Sender } from './hostile/oracle.js';
+import { createOracle } from './hostile/oracle.js';
 
 const TOTAL = Number(process.env.HOSTILE_REQUESTS ?? 11_000);
 const WARMUP = Math.min(1_500, Math.floor(TOTAL / 5));
@@ -59,35 +61,15 @@ const FINAL_SEQ = TOTAL;
 // forgeries reach the signature check instead of stopping at the length check).
 const illow = generateIllowKeyPair(1024);
 const keys: SigningKeys = {
-  oxskyt: credentials.oxskyt,
-  inkit: credentials.inkit,
-  ovcode: credentials.ovcode,
-  bearer: credentials.certificallBearer,
-  apiKey: credentials.certificallKey,
-  apiSecret: credentials.certificallSecret,
-  username: credentials.basicUser,
-  password: credentials.basicPassword,
+  ...keyring,
   illowPublicKey: illow.publicKey,
   illowPrivateKey: createPrivateKey(illow.privateKey),
   attackerPrivateKey: createPrivateKey(generateIllowKeyPair(1024).privateKey),
 };
-const hostileProviders = { ...providerOptions, illow: { publicKey: illow.publicKey } };
+const hostileSenders = configureSenders(keys);
 
-const MARKER_FIELD: Record<Sender, string> = {
-  oxskyt: 'id',
-  inkit: 'resource_id',
-  ovcode: 'reference',
-  certificall: 'cfRef',
-  illow: 'idempotencyKey',
-};
-const CREDENTIAL_HEADERS = [
-  'x-signature',
-  'inkit-signature',
-  'x-api-secret',
-  'authorization',
-  'illow-signature',
-  'x-api-key',
-];
+/** Every header a sender's credential travels in, which handlers must only ever see redacted. */
+const CREDENTIAL_HEADERS = [...new Set(BUILT_IN_SENDERS.flatMap((sender) => sender.credentialHeaders))];
 const EXPECTED_ERROR_LOG = [
   /^Handler for \S+ \(delivery [0-9a-f-]+\) failed: hostile marker \d+$/,
   /^Failed \S+ \S+ delivery [0-9a-f-]+: A webhook handler failed; the delivery was not marked processed -> 500 in/,
@@ -127,7 +109,7 @@ class Probe {
       if (value !== undefined && value !== '[redacted]')
         this.violation(`handler: #${seq} header ${name} not redacted`);
     }
-    const id = (event.payload as Record<string, unknown>)[MARKER_FIELD[event.provider]];
+    const id = (event.payload as Record<string, unknown>)[MARKER_FIELD[event.sender as Sender]];
     if (typeof id === 'string' && id.startsWith(MARKER)) {
       this.threw.add(seq);
       throw new Error(`hostile marker ${seq}`);
@@ -326,7 +308,7 @@ describe(`hostile traffic (seed ${SEED}, ${TOTAL} requests; replay with HOSTILE_
     const moduleRef = await Test.createTestingModule({
       imports: [
         EventEmitterModule.forRoot({ wildcard: true }),
-        WebhooksModule.forRoot({ providers: hostileProviders }),
+        WebhooksModule.forRoot({ senders: hostileSenders }),
       ],
       providers: [{ provide: PROBE, useValue: probe }, HostileHandler],
     }).compile();
@@ -541,7 +523,7 @@ describe('reference receiver: a delivery carrying U+0000', () => {
       .send(body);
     expect(res.status).toBeLessThan(500);
     const logged = (await receiver.get<Database>(DRIZZLE).select().from(deliveries)).filter(
-      (row) => row.provider === 'inkit',
+      (row) => row.sender === 'inkit',
     );
     expect(logged).toHaveLength(1);
   });

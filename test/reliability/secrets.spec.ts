@@ -16,14 +16,7 @@ import { createHash, createPrivateKey, randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { OnWebhook, WebhooksModule, type WebhookEvent } from 'nestjs-webhooks';
-import {
-  generateIllowKeyPair,
-  signCertificall,
-  signIllow,
-  signInkit,
-  signOvcode,
-  signOxskyt,
-} from 'nestjs-webhooks/testing';
+import { generateIllowKeyPair } from 'nestjs-webhooks/testing';
 import { createReceiver } from '../../apps/receiver/src/bootstrap.js';
 import {
   certificallCases,
@@ -36,14 +29,24 @@ import {
   RecordsRepository,
   type Database,
   type DeliveryLogEntry,
-  type ProviderRecord,
+  type SenderRecord,
 } from '../../apps/receiver/src/database/index.js';
 import { Recorder } from '../support/app.js';
-import { samples } from '../support/senders.js';
+import {
+  configureSenders,
+  credentialHeaderOf,
+  forgerOf,
+  samples,
+  SENDERS,
+  signAs,
+  signingOf,
+  type CertificallMethod,
+  type Keyring,
+  type Sender,
+} from '../support/senders.js';
 import { CapturingLogger, Corpus, findLeaks, teeStdio, type Forbidden } from './hostile/capture.js';
 import { HttpClient, type Reply } from './hostile/client.js';
 import { BODY_LIMIT, ROUTES } from './hostile/generate.js';
-import { SENDERS, type Sender } from './hostile/oracle.js';
 
 // Distinctive values: any of them found in the captured text is a leak, not a coincidence.
 const SECRETS = {
@@ -74,98 +77,47 @@ const ENV = {
   ILLOW_PUBLIC_KEY: illow.publicKey,
 };
 
-const PROVIDERS = {
-  oxskyt: { secret: SECRETS.oxskytSecret },
-  inkit: { secret: SECRETS.inkitSecret },
-  ovcode: { apiSecret: SECRETS.ovcodeToken },
-  certificall: {
-    bearerToken: SECRETS.certificallBearer,
-    hmac: { apiKey: IDENTIFIERS.certificallApiKey, apiSecret: SECRETS.certificallApiSecret },
-    basic: { username: IDENTIFIERS.certificallUsername, password: SECRETS.certificallPassword },
-  },
-  illow: { publicKey: illow.publicKey },
+/** The same credentials, as the library's test app is configured with them and signs with them. */
+const KEYS: Keyring = {
+  oxskyt: SECRETS.oxskytSecret,
+  inkit: SECRETS.inkitSecret,
+  ovcode: SECRETS.ovcodeToken,
+  certificallBearer: SECRETS.certificallBearer,
+  certificallKey: IDENTIFIERS.certificallApiKey,
+  certificallSecret: SECRETS.certificallApiSecret,
+  basicUser: IDENTIFIERS.certificallUsername,
+  basicPassword: SECRETS.certificallPassword,
+  illowPublicKey: illow.publicKey,
+  illowPrivateKey,
 };
+const FORGER = forgerOf(KEYS, 'wrong-secret-of-a-forger', attackerKey);
 
-type Method = 'bearer' | 'basic' | 'hmac' | 'hmac-base64';
+type Method = CertificallMethod;
 type Pairs = [string, string][];
 const JSON_TYPE: Pairs = [['Content-Type', 'application/json']];
 const sample = (sender: Sender) => samples.find((s) => s.sender === sender)!;
 
-/** What the genuine sender sends for `body`. */
+/** What the genuine sender sends for `body` (its definition's signer); Certificall by `method`. */
 function sign(sender: Sender, body: Buffer, method: Method = 'hmac'): Pairs {
-  switch (sender) {
-    case 'oxskyt':
-      return Object.entries(signOxskyt(body, { secret: SECRETS.oxskytSecret }));
-    case 'inkit':
-      return Object.entries(signInkit(body, { secret: SECRETS.inkitSecret }));
-    case 'ovcode':
-      return Object.entries(signOvcode(body, { apiSecret: SECRETS.ovcodeToken }));
-    case 'illow':
-      return Object.entries(signIllow(body, { privateKey: illowPrivateKey }));
-    case 'certificall':
-      if (method === 'bearer')
-        return Object.entries(
-          signCertificall(body, { method: 'bearer', bearerToken: SECRETS.certificallBearer }),
-        );
-      if (method === 'basic') {
-        return Object.entries(
-          signCertificall(body, {
-            method: 'basic',
-            username: IDENTIFIERS.certificallUsername,
-            password: SECRETS.certificallPassword,
-          }),
-        );
-      }
-      return Object.entries(
-        signCertificall(body, {
-          method: 'hmac',
-          apiKey: IDENTIFIERS.certificallApiKey,
-          apiSecret: SECRETS.certificallApiSecret,
-          encoding: method === 'hmac-base64' ? 'base64' : 'hex',
-        }),
-      );
-  }
+  return Object.entries(signAs(sender, body, signingOf(sender, KEYS, method)));
 }
 
 /** Same scheme, credential the receiver does not hold. */
 function forge(sender: Sender, body: Buffer): Pairs {
-  switch (sender) {
-    case 'oxskyt':
-      return Object.entries(signOxskyt(body, { secret: 'wrong-oxskyt-secret' }));
-    case 'inkit':
-      return Object.entries(signInkit(body, { secret: 'wrong-inkit-secret' }));
-    case 'ovcode':
-      return Object.entries(signOvcode(body, { apiSecret: 'wrong-ovcode-token' }));
-    case 'illow':
-      return Object.entries(signIllow(body, { privateKey: attackerKey }));
-    case 'certificall':
-      return Object.entries(
-        signCertificall(body, {
-          method: 'hmac',
-          apiKey: IDENTIFIERS.certificallApiKey,
-          apiSecret: 'wrong-api-secret',
-        }),
-      );
-  }
+  return Object.entries(signAs(sender, body, signingOf(sender, FORGER)));
 }
 
-/** Present but unusable. */
+/** Present but unusable, in the header the sender's credential travels in. */
 function malformed(sender: Sender): Pairs {
-  switch (sender) {
-    case 'oxskyt':
-      return [['X-Signature', 'zz-not-hex']];
-    case 'inkit':
-      return [['Inkit-Signature', 'sha256=abc']];
-    case 'ovcode':
-      return [
-        ['x-api-secret', 'one'],
-        ['x-api-secret', 'two'],
-      ];
-    case 'certificall':
-      return [['Authorization', 'Bearer']];
-    case 'illow':
-      return [['illow-signature', '!!not base64!!']];
-  }
+  const values: Record<Sender, string[]> = {
+    oxskyt: ['zz-not-hex'],
+    inkit: ['sha256=abc'],
+    // A static token cannot be malformed, only repeated.
+    ovcode: ['one', 'two'],
+    certificall: ['Bearer'],
+    illow: ['!!not base64!!'],
+  };
+  return values[sender].map((value) => [credentialHeaderOf(sender), value]);
 }
 
 /**
@@ -192,19 +144,19 @@ function expectedCredentials(sender: Sender, body: Buffer): string[] {
 class Gates {
   private readonly armed = new Map<string, { reached: () => void; release: Promise<void> }>();
 
-  arm(provider: string): { reached: Promise<void>; release: () => void } {
+  arm(sender: string): { reached: Promise<void>; release: () => void } {
     let reached!: () => void;
     let release!: () => void;
     const reachedPromise = new Promise<void>((resolve) => (reached = resolve));
     const releasePromise = new Promise<void>((resolve) => (release = resolve));
-    this.armed.set(provider, { reached, release: releasePromise });
+    this.armed.set(sender, { reached, release: releasePromise });
     return { reached: reachedPromise, release };
   }
 
-  async pass(provider: string): Promise<void> {
-    const gate = this.armed.get(provider);
+  async pass(sender: string): Promise<void> {
+    const gate = this.armed.get(sender);
     if (!gate) return;
-    this.armed.delete(provider);
+    this.armed.delete(sender);
     gate.reached();
     await gate.release;
   }
@@ -224,7 +176,7 @@ class EveryEvent {
   @OnWebhook('**')
   async seen(event: WebhookEvent): Promise<void> {
     this.corpus.add('event', event);
-    await this.gates.pass(event.provider);
+    await this.gates.pass(event.sender);
   }
 }
 
@@ -440,7 +392,7 @@ describe('no secret leaves the process', () => {
     const moduleRef = await Test.createTestingModule({
       imports: [
         EventEmitterModule.forRoot({ wildcard: true }),
-        WebhooksModule.forRoot({ providers: PROVIDERS }),
+        WebhooksModule.forRoot({ senders: configureSenders(KEYS) }),
       ],
       providers: [
         Recorder,
@@ -474,9 +426,9 @@ describe('no secret leaves the process', () => {
     const repository = receiver.get(RecordsRepository);
     const applyAccepted = repository.applyAccepted.bind(repository);
     const failWrites = new Set<string>();
-    repository.applyAccepted = async (entry: DeliveryLogEntry, record: ProviderRecord) => {
-      await receiverGates.pass(record.provider);
-      if (failWrites.delete(record.provider)) throw new Error('injected: the database refused the write');
+    repository.applyAccepted = async (entry: DeliveryLogEntry, record: SenderRecord) => {
+      await receiverGates.pass(record.sender);
+      if (failWrites.delete(record.sender)) throw new Error('injected: the database refused the write');
       return applyAccepted(entry, record);
     };
     receiverTarget = {
@@ -522,7 +474,7 @@ describe('no secret leaves the process', () => {
         `${reply.status} ${JSON.stringify(reply.rawHeaders)}\n${reply.body.toString('utf8')}`,
       );
     }
-    const stored = rows.filter((row) => row.provider === 'inkit' && row.statusCode === 200 && !row.duplicate);
+    const stored = rows.filter((row) => row.sender === 'inkit' && row.statusCode === 200 && !row.duplicate);
     for (const row of stored) {
       const id = JSON.parse(row.rawBody!.toString('utf8')).resource_id as string;
       const reply = await receiverTarget.client.send({

@@ -184,7 +184,7 @@ describeRedis('two reference receivers given the same REDIS_URL', () => {
       for (const { app } of receivers) {
         const rows = await app
           .get(RecordsRepository)
-          .listDeliveries({ provider: 'inkit', status: 200, limit: 500 });
+          .listDeliveries({ sender: 'inkit', status: 200, limit: 500 });
         applied += rows.filter((row) => row.rawBody === body && !row.duplicate).length;
       }
       expect(applied).toBe(1);

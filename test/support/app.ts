@@ -13,9 +13,10 @@ import {
   WebhooksModule,
   type WebhookDeliveryOutcome,
   type WebhookEvent,
+  type WebhookEventName,
   type WebhooksModuleOptions,
 } from 'nestjs-webhooks';
-import { providerOptions } from './senders.js';
+import { configuredSenders, samples } from './senders.js';
 
 export type Adapter = 'express' | 'fastify';
 export const ADAPTERS: readonly Adapter[] = ['express', 'fastify'];
@@ -32,11 +33,7 @@ export class Recorder {
   failNext = 0;
   delayMs = 0;
 
-  @OnWebhook('oxskyt.REPORT_GENERATED')
-  @OnWebhook('inkit.DOCUMENT_CREATE_FINISHED')
-  @OnWebhook('ovcode.AUTHENTICATION_SUCCEEDED')
-  @OnWebhook('certificall.CASE_VALIDATED')
-  @OnWebhook('illow.DSR_CREATED')
+  // A handler of every sample's event (see below).
   async handle(event: WebhookEvent): Promise<void> {
     if (this.delayMs) await new Promise((resolve) => setTimeout(resolve, this.delayMs));
     if (this.failNext > 0) {
@@ -54,6 +51,10 @@ export class Recorder {
     this.outcomes.push(outcome);
   }
 }
+
+// `handle` takes the event of each sender's sample, whichever senders there are.
+const handle = Object.getOwnPropertyDescriptor(Recorder.prototype, 'handle')!;
+for (const { event } of samples) OnWebhook(event as WebhookEventName)(Recorder.prototype, 'handle', handle);
 
 /**
  * Creates and initializes the app on the chosen adapter. Fastify only routes once it is ready,
@@ -90,7 +91,7 @@ export async function createTestApp(
   const moduleRef = await Test.createTestingModule({
     imports: [
       EventEmitterModule.forRoot({ wildcard: options.wildcard ?? true }),
-      ...(options.imports ?? [WebhooksModule.forRoot({ providers: providerOptions, ...options.webhooks })]),
+      ...(options.imports ?? [WebhooksModule.forRoot({ senders: configuredSenders, ...options.webhooks })]),
     ],
     providers: [Recorder, ...(options.providers ?? [])],
     controllers: options.controllers ?? [],

@@ -1,13 +1,53 @@
-import {
-  SAMPLE_PAYLOADS,
-  generateIllowKeyPair,
-  signCertificall,
-  signIllow,
-  signInkit,
-  signOvcode,
-  signOxskyt,
-} from 'nestjs-webhooks/testing';
-import type { WebhookProvidersOptions } from 'nestjs-webhooks';
+import type { KeyObject } from 'node:crypto';
+import { BUILT_IN_SENDERS, type ConfiguredWebhookSender, type SignedHeaders } from 'nestjs-webhooks';
+import { generateIllowKeyPair } from 'nestjs-webhooks/testing';
+
+/**
+ * The built-in senders as the tests see them. What the library knows about a sender (its id, its
+ * route, the headers its credentials travel in, its documented sample, how it signs) is read from
+ * its definition in `BUILT_IN_SENDERS`; what is written here per sender is test knowledge only:
+ * which credentials the tests configure, and the variations of a payload the suites send.
+ */
+export type BuiltInSender = (typeof BUILT_IN_SENDERS)[number];
+export type Sender = BuiltInSender['id'];
+type DefinitionOf<S extends Sender> = Extract<BuiltInSender, { readonly id: S }>;
+/** What `configure()` takes for this sender. */
+export type CredentialsOf<S extends Sender> = Parameters<DefinitionOf<S>['configure']>[0];
+/**
+ * What the definition's `sign` takes for this sender. illow's may be a parsed key as well, which
+ * the signer it calls takes too, so that suites signing thousands of bodies do not parse a PEM each time.
+ */
+export type SigningOf<S extends Sender> = S extends 'illow'
+  ? { privateKey: string | KeyObject }
+  : Parameters<DefinitionOf<S>['sign']>[1];
+
+/** Every built-in sender's id, in the library's order. */
+export const SENDERS: readonly Sender[] = BUILT_IN_SENDERS.map((definition) => definition.id);
+
+export function definitionOf<S extends Sender>(sender: S): DefinitionOf<S> {
+  const definition = BUILT_IN_SENDERS.find((candidate) => candidate.id === sender);
+  if (definition === undefined) throw new Error(`no built-in sender "${sender}"`);
+  return definition as DefinitionOf<S>;
+}
+
+/** Whether the sender's events come from the route (`/webhooks/<id>/<event>`) rather than the payload. */
+export const typedByRoute = (sender: Sender): boolean => definitionOf(sender).eventType === 'route';
+
+/** The module's route for `sender`; for one whose events come from the route, that of its sample's event. */
+export function routeOf(sender: Sender, prefix = '/webhooks'): string {
+  const { sample } = definitionOf(sender);
+  return typedByRoute(sender) ? `${prefix}/${sender}/${sample.event}` : `${prefix}/${sender}`;
+}
+
+/**
+ * The headers `sender`'s credentials travel in, lower case; the first names its scheme (Certificall's
+ * `Authorization`, before the `X-Api-Key` that goes with its HMAC).
+ */
+export const credentialHeadersOf = (sender: Sender): readonly string[] =>
+  definitionOf(sender).credentialHeaders;
+
+/** The header that carries `sender`'s signature or token, lower case. */
+export const credentialHeaderOf = (sender: Sender): string => credentialHeadersOf(sender)[0]!;
 
 /** One RSA pair per test run: made fresh, never committed. */
 export const illowKeys = generateIllowKeyPair();
@@ -23,25 +63,145 @@ export const credentials = {
   basicPassword: 'cf-pass-4242',
 } as const;
 
-export const providerOptions: WebhookProvidersOptions = {
-  oxskyt: { secret: credentials.oxskyt },
-  inkit: { secret: credentials.inkit },
-  ovcode: { apiSecret: credentials.ovcode },
-  certificall: {
-    bearerToken: credentials.certificallBearer,
-    hmac: { apiKey: credentials.certificallKey, apiSecret: credentials.certificallSecret },
-    basic: { username: credentials.basicUser, password: credentials.basicPassword },
-  },
-  illow: { publicKey: illowKeys.publicKey },
+/** Everything a test run configures the senders with, and signs as them with. */
+export interface Keyring {
+  oxskyt: string;
+  inkit: string;
+  ovcode: string;
+  certificallBearer: string;
+  certificallKey: string;
+  certificallSecret: string;
+  basicUser: string;
+  basicPassword: string;
+  illowPublicKey: string;
+  illowPrivateKey: string | KeyObject;
+}
+
+export const keyring: Keyring = {
+  ...credentials,
+  illowPublicKey: illowKeys.publicKey,
+  illowPrivateKey: illowKeys.privateKey,
 };
 
-export type Sender = 'oxskyt' | 'inkit' | 'ovcode' | 'certificall' | 'illow';
+/** Certificall signs with whichever one method its webhook was set up with. */
+export type CertificallMethod = 'hmac' | 'hmac-base64' | 'bearer' | 'basic';
+
+interface SenderKeys<S extends Sender> {
+  configure(keys: Keyring): CredentialsOf<S>;
+  signing(keys: Keyring, method: CertificallMethod): SigningOf<S>;
+}
+
+/** Which of a keyring's credentials each sender is configured and signed with (their shapes differ). */
+const KEYS: { readonly [S in Sender]: SenderKeys<S> } = {
+  oxskyt: {
+    configure: (keys) => ({ secret: keys.oxskyt }),
+    signing: (keys) => ({ secret: keys.oxskyt }),
+  },
+  inkit: {
+    configure: (keys) => ({ secret: keys.inkit }),
+    signing: (keys) => ({ secret: keys.inkit }),
+  },
+  ovcode: {
+    configure: (keys) => ({ apiSecret: keys.ovcode }),
+    signing: (keys) => ({ apiSecret: keys.ovcode }),
+  },
+  certificall: {
+    configure: (keys) => ({
+      bearerToken: keys.certificallBearer,
+      hmac: { apiKey: keys.certificallKey, apiSecret: keys.certificallSecret },
+      basic: { username: keys.basicUser, password: keys.basicPassword },
+    }),
+    signing: (keys, method) => {
+      switch (method) {
+        case 'bearer':
+          return { method, bearerToken: keys.certificallBearer };
+        case 'basic':
+          return { method, username: keys.basicUser, password: keys.basicPassword };
+        case 'hmac':
+        case 'hmac-base64':
+          return {
+            method: 'hmac',
+            apiKey: keys.certificallKey,
+            apiSecret: keys.certificallSecret,
+            encoding: method === 'hmac' ? 'hex' : 'base64',
+          };
+      }
+    },
+  },
+  illow: {
+    configure: (keys) => ({ publicKey: keys.illowPublicKey }),
+    signing: (keys) => ({ privateKey: keys.illowPrivateKey }),
+  },
+};
+
+/** `sender` configured with the keyring's credentials. */
+export function configureSender(sender: Sender, keys: Keyring = keyring): ConfiguredWebhookSender {
+  const definition = definitionOf(sender) as { configure(credentials: unknown): ConfiguredWebhookSender };
+  return definition.configure(KEYS[sender].configure(keys));
+}
+
+/** Every built-in sender, configured with the keyring's credentials: `WebhooksModule.forRoot({ senders })`. */
+export const configureSenders = (keys: Keyring = keyring): ConfiguredWebhookSender[] =>
+  SENDERS.map((sender) => configureSender(sender, keys));
+
+/** The built-ins with the tests' credentials. */
+export const configuredSenders: readonly ConfiguredWebhookSender[] = configureSenders();
+
+/** What the genuine sender signs `sender`'s deliveries with; Certificall's by `method` (HMAC in hex by default). */
+export const signingOf = <S extends Sender>(
+  sender: S,
+  keys: Keyring = keyring,
+  method: CertificallMethod = 'hmac',
+): SigningOf<S> => (KEYS[sender] as SenderKeys<S>).signing(keys, method);
+
+/** Signs `body` as `sender` does, with its definition's signer. */
+export function signAs<S extends Sender>(
+  sender: S,
+  body: string | Uint8Array,
+  signing: SigningOf<S>,
+): SignedHeaders {
+  const sign = definitionOf(sender).sign as (body: string | Uint8Array, signing: unknown) => SignedHeaders;
+  return sign(body, signing);
+}
+
+/**
+ * The keyring of someone who knows the identifiers (Certificall's API key and Basic user name) but
+ * none of the secrets: what they sign with is a forgery, in the genuine scheme.
+ */
+export function forgerOf(
+  keys: Keyring,
+  wrong = 'not-the-secret',
+  illowPrivateKey: string | KeyObject = attackerIllowKey(),
+): Keyring {
+  return {
+    ...keys,
+    oxskyt: wrong,
+    inkit: wrong,
+    ovcode: wrong,
+    certificallBearer: wrong,
+    certificallSecret: wrong,
+    basicPassword: wrong,
+    illowPrivateKey,
+  };
+}
+
+let attacker: string | undefined;
+/** An RSA key the receivers do not know, made once. */
+function attackerIllowKey(): string {
+  attacker ??= generateIllowKeyPair().privateKey;
+  return attacker;
+}
 
 export interface Sample {
   sender: Sender;
+  definition: BuiltInSender;
   path: string;
+  /** The full event name deliveries of this sample (and of `vary(n)`) get. */
   event: string;
+  /** The delivery the sender's definition documents. */
   body: object;
+  /** The header its signature or token travels in, lower case (see credentialHeaderOf). */
+  credentialHeader: string;
   /** A signed body that must fail the sender's DTO, and a field the 400 must name. */
   invalid: { body: unknown; field: string };
   sign(body: string | Buffer): Record<string, string>;
@@ -52,6 +212,16 @@ export interface Sample {
   /** The id the reference app files vary(n)'s record under. */
   recordId(n: number): string;
   /** What the handler receives for vary(n), where normalization changes it. */
+  expected?(n: number): object;
+}
+
+/** What the suites send as each sender beyond its documented sample: test knowledge, not the sender's. */
+interface Variations {
+  /** The type the test expects `vary(n)` to be named, for a sender whose payload names it. */
+  type?: string;
+  invalid: Sample['invalid'];
+  vary(n: number): object;
+  recordId(n: number): string;
   expected?(n: number): object;
 }
 
@@ -74,57 +244,31 @@ const certificallCase = (n = 0) => ({
   ],
 });
 
-export const samples: Sample[] = [
-  {
-    sender: 'oxskyt',
-    path: '/webhooks/oxskyt',
-    event: 'oxskyt.REPORT_GENERATED',
-    body: { id: 'rep_1', status: 'completed', pdf: 'https://oxskyt.example/r/1.pdf' },
+const VARIATIONS: { readonly [S in Sender]: Variations } = {
+  oxskyt: {
+    type: 'REPORT_GENERATED',
     invalid: { body: [1, 2, 3], field: 'object' },
-    sign: (b) => signOxskyt(b, { secret: credentials.oxskyt }),
-    forge: (b) => signOxskyt(b, { secret: 'not-the-secret' }),
     recordId: (n) => `rep_${n}`,
     vary: (n) => ({ id: `rep_${n}`, status: 'completed' }),
   },
-  {
-    sender: 'inkit',
-    path: '/webhooks/inkit',
-    event: 'inkit.DOCUMENT_CREATE_FINISHED',
-    body: { event_type: 'DOCUMENT_CREATE_FINISHED', resource_id: 'doc_2N0X2g4f3b1JJU75fqzDZs' },
+  inkit: {
+    type: 'DOCUMENT_CREATE_FINISHED',
     invalid: { body: { event_type: 'DOCUMENT_CREATE_FINISHED' }, field: 'resource_id' },
-    sign: (b) => signInkit(b, { secret: credentials.inkit }),
-    forge: (b) => signInkit(b, { secret: 'not-the-secret' }),
     recordId: (n) => `doc_${n}`,
     vary: (n) => ({ event_type: 'DOCUMENT_CREATE_FINISHED', resource_id: `doc_${n}` }),
   },
-  {
-    sender: 'ovcode',
-    path: '/webhooks/ovcode',
-    event: 'ovcode.AUTHENTICATION_SUCCEEDED',
-    body: SAMPLE_PAYLOADS.ovcode,
+  ovcode: {
+    type: 'AUTHENTICATION_SUCCEEDED',
     invalid: { body: { reference: 'F-1', status_code: 'X' }, field: 'status_code' },
-    sign: (b) => signOvcode(b, { apiSecret: credentials.ovcode }),
-    forge: (b) => signOvcode(b, { apiSecret: 'not-the-token' }),
     recordId: (n) => `F-${n}`,
     vary: (n) => ({ reference: `F-${n}`, status_code: 'S' }),
   },
-  {
-    sender: 'certificall',
-    path: '/webhooks/certificall',
-    event: 'certificall.CASE_VALIDATED',
-    body: certificallCase(),
+  certificall: {
+    type: 'CASE_VALIDATED',
     invalid: {
       body: { ...certificallCase(), items: [{ ...certificallCase().items[0], stepAction: 'TELEPATHY' }] },
       field: 'items.0.stepAction',
     },
-    sign: (b) =>
-      signCertificall(b, {
-        method: 'hmac',
-        apiKey: credentials.certificallKey,
-        apiSecret: credentials.certificallSecret,
-      }),
-    forge: (b) =>
-      signCertificall(b, { method: 'hmac', apiKey: credentials.certificallKey, apiSecret: 'not-the-secret' }),
     recordId: (n) => `CF-${1000 + n}`,
     vary: (n) => certificallCase(n),
     expected: (n) => ({
@@ -132,26 +276,8 @@ export const samples: Sample[] = [
       items: [{ ...certificallCase(n).items[0], stepAction: 'PHOTOGRAPHY' }],
     }),
   },
-  {
-    sender: 'illow',
-    path: '/webhooks/illow/DSR_CREATED',
-    event: 'illow.DSR_CREATED',
-    body: {
-      companyId: 'company-1',
-      siteId: 'site-1',
-      idempotencyKey: 'idem-0001',
-      metadata: {
-        id: 'dsr-1',
-        companyId: 'company-1',
-        createdAt: '2024-05-31T09:04:53Z',
-        dueDate: '2024-06-30',
-        legislation: 'GDPR',
-        requestStatus: 'PENDING',
-      },
-    },
+  illow: {
     invalid: { body: { companyId: 'c', siteId: 's', metadata: {} }, field: 'idempotencyKey' },
-    sign: (b) => signIllow(b, { privateKey: illowKeys.privateKey }),
-    forge: (b) => signIllow(b, { privateKey: generateIllowKeyPair().privateKey }),
     recordId: (n) => `dsr-${n}`,
     vary: (n) => ({
       companyId: 'company-1',
@@ -160,13 +286,25 @@ export const samples: Sample[] = [
       metadata: { id: `dsr-${n}` },
     }),
   },
-];
-
-/** The header a sender's credential travels in, to strip for "missing" cases. */
-export const credentialHeader: Record<Sender, string> = {
-  oxskyt: 'x-signature',
-  inkit: 'Inkit-Signature',
-  ovcode: 'x-api-secret',
-  certificall: 'Authorization',
-  illow: 'illow-signature',
 };
+
+function sampleOf(sender: Sender): Sample {
+  const definition = definitionOf(sender);
+  const { type, ...variations } = VARIATIONS[sender];
+  const event = typedByRoute(sender) ? definition.sample.event : type;
+  if (event === undefined) throw new Error(`test/support/senders.ts: no expected event type for "${sender}"`);
+  return {
+    sender,
+    definition,
+    path: routeOf(sender),
+    event: `${sender}.${event}`,
+    body: definition.sample.payload,
+    credentialHeader: credentialHeaderOf(sender),
+    ...variations,
+    sign: (body) => signAs(sender, body, signingOf(sender)),
+    forge: (body) => signAs(sender, body, signingOf(sender, forgerOf(keyring))),
+  };
+}
+
+/** One per built-in sender, in the library's order. */
+export const samples: Sample[] = SENDERS.map(sampleOf);

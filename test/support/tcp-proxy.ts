@@ -120,12 +120,23 @@ class Pair {
   destroy(): void {
     if (this.closed) return;
     this.closed = true;
-    this.client.resetAndDestroy();
-    this.upstream.resetAndDestroy();
+    cut(this.client);
+    cut(this.upstream);
     for (const listener of this.listeners) listener();
   }
 
   onClose(listener: () => void): void {
     this.listeners.push(listener);
   }
+}
+
+/**
+ * A reset where one can be made. A socket whose end (FIN, passed on from the other side) is still
+ * being sent cannot be reset: libuv refuses (EINVAL) and Node then never closes its handle, which
+ * keeps the process alive after the tests are done. Such a socket is closed instead; its FIN is
+ * on its way already, and unread data makes the kernel send a reset anyway.
+ */
+function cut(socket: Socket): void {
+  if (socket.writableEnded && !socket.writableFinished) socket.destroy();
+  else socket.resetAndDestroy();
 }

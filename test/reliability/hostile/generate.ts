@@ -1,17 +1,31 @@
 import { createHash, type KeyObject } from 'node:crypto';
 import fc from 'fast-check';
-import { signCertificall, signIllow, signInkit, signOvcode, signOxskyt } from 'nestjs-webhooks/testing';
-import type { HeaderPairs, Sender, SenderSecrets } from './oracle.js';
-import { SENDERS } from './oracle.js';
+import {
+  credentialHeaderOf,
+  credentialHeadersOf,
+  definitionOf,
+  forgerOf,
+  routeOf,
+  SENDERS,
+  signAs,
+  signingOf,
+  typedByRoute,
+  type CertificallMethod,
+  type Keyring,
+  type Sender,
+} from '../../support/senders.js';
+import type { HeaderPairs } from './oracle.js';
 import { Rng, seedFor } from './prng.js';
 
-export const ROUTES: Record<Sender, string> = {
-  oxskyt: '/webhooks/oxskyt',
-  inkit: '/webhooks/inkit',
-  ovcode: '/webhooks/ovcode',
-  certificall: '/webhooks/certificall',
-  illow: '/webhooks/illow/DSR_CREATED',
-};
+/**
+ * The senders, their routes, the headers their credentials travel in, their documented samples and
+ * their signers all come from the built-in definitions (test/support/senders.ts). What is written
+ * here per sender is test knowledge: how its payloads vary, and how its credentials can be mangled.
+ */
+export const ROUTES = Object.fromEntries(SENDERS.map((sender) => [sender, routeOf(sender)])) as Record<
+  Sender,
+  string
+>;
 
 /** A payload whose identifying field starts with this makes the test's handler throw. */
 export const MARKER = 'EXPLODE-';
@@ -19,7 +33,7 @@ export const MARKER = 'EXPLODE-';
 export const SEQ_HEADER = 'X-Hostile-Seq';
 export const BODY_LIMIT = 1024 * 1024;
 
-export interface SigningKeys extends SenderSecrets {
+export interface SigningKeys extends Keyring {
   /** A KeyObject rather than PEM, so the key is not parsed again for every signature. */
   illowPrivateKey: KeyObject;
   /** A key pair the receiver does not know: signatures with it are forgeries. */
@@ -102,8 +116,8 @@ export function planKinds(seed: number, count: number): Kind[] {
   return Array.from({ length: count }, () => rng.weighted(KIND_WEIGHTS));
 }
 
-type Method = 'bearer' | 'basic' | 'hmac-hex' | 'hmac-base64';
-const METHODS: readonly Method[] = ['bearer', 'basic', 'hmac-hex', 'hmac-base64'];
+type Method = CertificallMethod;
+const METHODS: readonly Method[] = ['bearer', 'basic', 'hmac', 'hmac-base64'];
 
 interface Delivery {
   sender: Sender;
@@ -137,12 +151,28 @@ const STEP_ACTIONS = [
 /** What a header value looks like on the wire when the text is sent as UTF-8 bytes. */
 export const asWireBytes = (text: string) => Buffer.from(text, 'utf8').toString('latin1');
 
-const CREDENTIAL_HEADER: Record<Sender, string> = {
-  oxskyt: 'x-signature',
-  inkit: 'inkit-signature',
-  ovcode: 'x-api-secret',
-  certificall: 'authorization',
-  illow: 'illow-signature',
+/** The header that carries the sender's signature or token (lower case), from its definition. */
+const CREDENTIAL_HEADER = Object.fromEntries(
+  SENDERS.map((sender) => [sender, credentialHeaderOf(sender)]),
+) as Record<Sender, string>;
+
+/**
+ * Where each sender's payloads carry the identifier this generator makes unique per request (and
+ * marks for the handler to throw on): the rest of a payload is its documented sample, varied.
+ */
+export const MARKER_FIELD: Readonly<Record<Sender, string>> = {
+  oxskyt: 'id',
+  inkit: 'resource_id',
+  ovcode: 'reference',
+  certificall: 'cfRef',
+  illow: 'idempotencyKey',
+};
+const IDENT_PREFIX: Readonly<Record<Sender, string>> = {
+  oxskyt: 'rep',
+  inkit: 'doc',
+  ovcode: 'F',
+  certificall: 'CF',
+  illow: 'idem',
 };
 
 export class RequestFactory {
@@ -245,7 +275,8 @@ export class RequestFactory {
         return this.headerRename(this.delivery(rng, seq, sender), rng);
       case 'missing': {
         const d = this.delivery(rng, seq, sender);
-        const drop = new Set([CREDENTIAL_HEADER[sender], ...(rng.chance(0.5) ? ['x-api-key'] : [])]);
+        // Sometimes the headers that go with it too (Certificall's X-Api-Key).
+        const drop = new Set(rng.chance(0.5) ? credentialHeadersOf(sender) : [CREDENTIAL_HEADER[sender]]);
         return {
           body: d.body,
           headers: d.headers.filter(([name]) => !drop.has(name.toLowerCase())),
@@ -351,57 +382,59 @@ export class RequestFactory {
     };
   }
 
+  /**
+   * The sender's documented sample (its definition's), varied as the vendor's deliveries vary, with
+   * an identifier unique to this request in its MARKER_FIELD.
+   */
   private payload(
     sender: Sender,
     rng: Rng,
     ident: (prefix: string) => string,
     seq: number,
   ): Record<string, unknown> {
+    const sample = structuredClone(definitionOf(sender).sample.payload) as Record<string, any>;
+    return {
+      ...sample,
+      ...this.variation(sender, sample, rng, seq),
+      [MARKER_FIELD[sender]]: ident(IDENT_PREFIX[sender]),
+    };
+  }
+
+  private variation(
+    sender: Sender,
+    sample: Record<string, any>,
+    rng: Rng,
+    seq: number,
+  ): Record<string, unknown> {
     const note = rng.pick(this.pools.text);
     switch (sender) {
       case 'oxskyt':
-        return { id: ident('rep'), status: rng.pick(['completed', 'GENERATED']), score: rng.int(1000), note };
+        return { status: rng.pick(['completed', 'GENERATED']), score: rng.int(1000), note };
       case 'inkit':
-        return { event_type: rng.pick(INKIT_EVENTS), resource_id: ident('doc'), note };
+        return { event_type: rng.pick(INKIT_EVENTS), note };
       case 'ovcode':
         return {
-          reference: ident('F'),
           status_code: rng.pick(['S', 'F']),
           cid: `Qm${rng.hex(16)}`,
           token_id: rng.int(1_000_000),
           hash: rng.hex(32),
           file: `https://ovcode.example/files/${seq}.pdf`,
-          timestamp: '2024-05-31 09:04:53.0',
         };
       case 'certificall':
         return {
-          cfRef: ident('CF'),
           reportId: `report-${seq}`,
           caseUrl: `https://app.certificall.example/cases/${seq}.pdf`,
-          createdAt: '2024-05-31T09:04:53.000Z',
           items: Array.from({ length: rng.range(1, 3) }, (_, i) => ({
-            createdAt: '2024-05-31T09:01:00.000Z',
+            ...sample.items[0],
             cfRef: `IT-${seq}-${i}`,
             description: note,
-            geolocLatitude: '48.8566',
-            geolocLongitude: '2.3522',
             stepAction: rng.pick(STEP_ACTIONS),
-            data: 'front.jpg',
           })),
         };
       case 'illow':
         return {
           companyId: `company-${rng.hex(3)}`,
-          siteId: 'site-1',
-          idempotencyKey: ident('idem'),
-          metadata: {
-            id: `dsr-${seq}`,
-            companyId: 'company-1',
-            createdAt: '2024-05-31T09:04:53Z',
-            dueDate: '2024-06-30',
-            legislation: 'GDPR',
-            requestStatus: note,
-          },
+          metadata: { ...sample.metadata, id: `dsr-${seq}`, requestStatus: note },
         };
     }
   }
@@ -413,72 +446,26 @@ export class RequestFactory {
     return JSON.stringify(payload, null, '\t').replaceAll('\n', '\r\n');
   }
 
-  /** What the real sender would send for these bytes. */
+  /** What the real sender would send for these bytes (its definition's signer), header names in either case. */
   private sign(sender: Sender, body: Buffer, rng: Rng, method?: Method): [string, string][] {
-    const k = this.keys;
-    switch (sender) {
-      case 'oxskyt':
-        return [
-          [rng.pick(['X-Signature', 'x-signature']), signOxskyt(body, { secret: k.oxskyt })['x-signature']],
-        ];
-      case 'inkit':
-        return Object.entries(signInkit(body, { secret: k.inkit }));
-      case 'ovcode':
-        return Object.entries(signOvcode(body, { apiSecret: k.ovcode }));
-      case 'illow':
-        return Object.entries(signIllow(body, { privateKey: k.illowPrivateKey }));
-      case 'certificall':
-        switch (method ?? rng.pick(METHODS)) {
-          case 'bearer':
-            return Object.entries(signCertificall(body, { method: 'bearer', bearerToken: k.bearer }));
-          case 'basic':
-            return Object.entries(
-              signCertificall(body, { method: 'basic', username: k.username, password: k.password }),
-            );
-          case 'hmac-hex':
-            return Object.entries(
-              signCertificall(body, { method: 'hmac', apiKey: k.apiKey, apiSecret: k.apiSecret }),
-            );
-          case 'hmac-base64':
-            return Object.entries(
-              signCertificall(body, {
-                method: 'hmac',
-                apiKey: k.apiKey,
-                apiSecret: k.apiSecret,
-                encoding: 'base64',
-              }),
-            );
-        }
-    }
+    const signed = signAs(sender, body, signingOf(sender, this.keys, this.methodOf(sender, rng, method)));
+    return Object.entries(signed).map(([name, value]) => [
+      rng.chance(0.5) ? name.toLowerCase() : name,
+      value,
+    ]);
   }
 
-  /** The same scheme with a credential the receiver does not hold. */
+  /** The same scheme with a credential the receiver does not hold (the identifiers are known). */
   private forge(sender: Sender, body: Buffer, rng: Rng, method?: Method): [string, string][] {
-    const wrong = `not-the-secret-${rng.hex(3)}`;
-    switch (sender) {
-      case 'oxskyt':
-        return Object.entries(signOxskyt(body, { secret: wrong }));
-      case 'inkit':
-        return Object.entries(signInkit(body, { secret: wrong }));
-      case 'ovcode':
-        return Object.entries(signOvcode(body, { apiSecret: wrong }));
-      case 'illow':
-        return Object.entries(signIllow(body, { privateKey: this.keys.attackerPrivateKey }));
-      case 'certificall':
-        switch (method ?? rng.pick(METHODS)) {
-          case 'bearer':
-            return Object.entries(signCertificall(body, { method: 'bearer', bearerToken: wrong }));
-          case 'basic':
-            return Object.entries(
-              signCertificall(body, { method: 'basic', username: this.keys.username, password: wrong }),
-            );
-          case 'hmac-hex':
-          case 'hmac-base64':
-            return Object.entries(
-              signCertificall(body, { method: 'hmac', apiKey: this.keys.apiKey, apiSecret: wrong }),
-            );
-        }
-    }
+    const forger = forgerOf(this.keys, `not-the-secret-${rng.hex(3)}`, this.keys.attackerPrivateKey);
+    return Object.entries(
+      signAs(sender, body, signingOf(sender, forger, this.methodOf(sender, rng, method))),
+    );
+  }
+
+  /** Certificall signs with whichever method its webhook was set up with: any of them, unless told. */
+  private methodOf(sender: Sender, rng: Rng, method?: Method): Method | undefined {
+    return method ?? (sender === 'certificall' ? rng.pick(METHODS) : undefined);
   }
 
   private fromDelivery(d: Delivery, extra: Partial<Made> = {}): Made {
@@ -710,7 +697,7 @@ export class RequestFactory {
       ['genuine x3', [genuine, genuine, genuine]],
     ];
     if (d.method?.startsWith('hmac') && rng.chance(0.3)) {
-      const key = this.keys.apiKey;
+      const key = this.keys.certificallKey;
       const headers = [...d.headers, ['X-Api-Key', rng.pick([key, `${key}-other`])] as [string, string]];
       return { body: d.body, headers, expect: [401], variant: 'x-api-key' };
     }
@@ -889,43 +876,43 @@ export class RequestFactory {
     const k = this.keys;
     const d = this.delivery(rng, seq, 'certificall');
     const body = d.body;
-    const hmacHex = signCertificall(body, { method: 'hmac', apiKey: k.apiKey, apiSecret: k.apiSecret })
-      .Authorization.split(':')
+    const hmacHex = signAs('certificall', body, signingOf('certificall', k, 'hmac'))
+      .Authorization!.split(':')
       .pop()!;
     const basic = (pair: string) => `Basic ${Buffer.from(pair, 'utf8').toString('base64')}`;
     const pretty = JSON.stringify(JSON.parse(body.toString('utf8')), null, 2);
     type Variant = [string, [string, string][], number, Buffer?];
     const variants: Variant[] = [
-      ['hmac-missing-api-key', [['Authorization', `HMAC-SHA256 ${k.apiKey}:${hmacHex}`]], 401],
+      ['hmac-missing-api-key', [['Authorization', `HMAC-SHA256 ${k.certificallKey}:${hmacHex}`]], 401],
       [
         'hmac-wrong-api-key',
         [
-          ['Authorization', `HMAC-SHA256 ${k.apiKey}:${hmacHex}`],
-          ['X-Api-Key', `${k.apiKey}-2`],
+          ['Authorization', `HMAC-SHA256 ${k.certificallKey}:${hmacHex}`],
+          ['X-Api-Key', `${k.certificallKey}-2`],
         ],
         401,
       ],
       [
         'hmac-api-key-case',
         [
-          ['Authorization', `HMAC-SHA256 ${k.apiKey}:${hmacHex}`],
-          ['X-Api-Key', k.apiKey.toUpperCase()],
+          ['Authorization', `HMAC-SHA256 ${k.certificallKey}:${hmacHex}`],
+          ['X-Api-Key', k.certificallKey.toUpperCase()],
         ],
         401,
       ],
       [
         'hmac-api-key-ows',
         [
-          ['Authorization', `HMAC-SHA256 ${k.apiKey}:${hmacHex}`],
-          ['X-Api-Key', ` ${k.apiKey}\t`],
+          ['Authorization', `HMAC-SHA256 ${k.certificallKey}:${hmacHex}`],
+          ['X-Api-Key', ` ${k.certificallKey}\t`],
         ],
         200,
       ],
       [
         'hmac-space-split',
         [
-          ['Authorization', `HMAC-SHA256 ${k.apiKey} ${hmacHex}`],
-          ['X-Api-Key', k.apiKey],
+          ['Authorization', `HMAC-SHA256 ${k.certificallKey} ${hmacHex}`],
+          ['X-Api-Key', k.certificallKey],
         ],
         401,
       ],
@@ -933,7 +920,7 @@ export class RequestFactory {
         'hmac-no-key',
         [
           ['Authorization', `HMAC-SHA256 :${hmacHex}`],
-          ['X-Api-Key', k.apiKey],
+          ['X-Api-Key', k.certificallKey],
         ],
         401,
       ],
@@ -941,24 +928,24 @@ export class RequestFactory {
       [
         'hmac-no-signature',
         [
-          ['Authorization', `HMAC-SHA256 ${k.apiKey}:`],
-          ['X-Api-Key', k.apiKey],
+          ['Authorization', `HMAC-SHA256 ${k.certificallKey}:`],
+          ['X-Api-Key', k.certificallKey],
         ],
         401,
       ],
       [
         'hmac-double-colon',
         [
-          ['Authorization', `HMAC-SHA256 ${k.apiKey}::${hmacHex}`],
-          ['X-Api-Key', k.apiKey],
+          ['Authorization', `HMAC-SHA256 ${k.certificallKey}::${hmacHex}`],
+          ['X-Api-Key', k.certificallKey],
         ],
         401,
       ],
       [
         'hmac-double-colon-key',
         [
-          ['Authorization', `HMAC-SHA256 ${k.apiKey}::${hmacHex}`],
-          ['X-Api-Key', `${k.apiKey}:`],
+          ['Authorization', `HMAC-SHA256 ${k.certificallKey}::${hmacHex}`],
+          ['X-Api-Key', `${k.certificallKey}:`],
         ],
         401,
       ],
@@ -966,23 +953,23 @@ export class RequestFactory {
         'hmac-signature-only',
         [
           ['Authorization', `HMAC-SHA256 ${hmacHex}`],
-          ['X-Api-Key', k.apiKey],
+          ['X-Api-Key', k.certificallKey],
         ],
         401,
       ],
       [
         'hmac-trailing-field',
         [
-          ['Authorization', `HMAC-SHA256 ${k.apiKey}:${hmacHex}:x`],
-          ['X-Api-Key', k.apiKey],
+          ['Authorization', `HMAC-SHA256 ${k.certificallKey}:${hmacHex}:x`],
+          ['X-Api-Key', k.certificallKey],
         ],
         401,
       ],
       [
         'hmac-scheme-lower',
         [
-          ['Authorization', `hmac-sha256 ${k.apiKey}:${hmacHex}`],
-          ['X-Api-Key', k.apiKey],
+          ['Authorization', `hmac-sha256 ${k.certificallKey}:${hmacHex}`],
+          ['X-Api-Key', k.certificallKey],
         ],
         200,
       ],
@@ -990,15 +977,15 @@ export class RequestFactory {
         'hmac-scheme-only',
         [
           ['Authorization', 'HMAC-SHA256'],
-          ['X-Api-Key', k.apiKey],
+          ['X-Api-Key', k.certificallKey],
         ],
         401,
       ],
       [
         'hmac-sha1',
         [
-          ['Authorization', `HMAC-SHA1 ${k.apiKey}:${hmacHex}`],
-          ['X-Api-Key', k.apiKey],
+          ['Authorization', `HMAC-SHA1 ${k.certificallKey}:${hmacHex}`],
+          ['X-Api-Key', k.certificallKey],
         ],
         401,
       ],
@@ -1012,20 +999,24 @@ export class RequestFactory {
       [
         'hmac-key-in-authorization-only',
         [
-          ['Authorization', `HMAC-SHA256 ${k.apiKey}:${hmacHex}`],
+          ['Authorization', `HMAC-SHA256 ${k.certificallKey}:${hmacHex}`],
           ['X-Api-Key', ''],
         ],
         401,
       ],
-      ['basic-valid', [['Authorization', basic(`${k.username}:${k.password}`)]], 200],
-      ['basic-wrong-password', [['Authorization', basic(`${k.username}:${k.password}x`)]], 401],
-      ['basic-password-prefix', [['Authorization', basic(`${k.username}:${k.password.slice(0, -1)}`)]], 401],
-      ['basic-wrong-user', [['Authorization', basic(`${k.username}x:${k.password}`)]], 401],
-      ['basic-no-colon', [['Authorization', basic(`${k.username}${k.password}`)]], 401],
-      ['basic-empty-password', [['Authorization', basic(`${k.username}:`)]], 401],
-      ['basic-empty-user', [['Authorization', basic(`:${k.password}`)]], 401],
-      ['basic-extra-colon', [['Authorization', basic(`${k.username}:${k.password}:x`)]], 401],
-      ['basic-swapped', [['Authorization', basic(`${k.password}:${k.username}`)]], 401],
+      ['basic-valid', [['Authorization', basic(`${k.basicUser}:${k.basicPassword}`)]], 200],
+      ['basic-wrong-password', [['Authorization', basic(`${k.basicUser}:${k.basicPassword}x`)]], 401],
+      [
+        'basic-password-prefix',
+        [['Authorization', basic(`${k.basicUser}:${k.basicPassword.slice(0, -1)}`)]],
+        401,
+      ],
+      ['basic-wrong-user', [['Authorization', basic(`${k.basicUser}x:${k.basicPassword}`)]], 401],
+      ['basic-no-colon', [['Authorization', basic(`${k.basicUser}${k.basicPassword}`)]], 401],
+      ['basic-empty-password', [['Authorization', basic(`${k.basicUser}:`)]], 401],
+      ['basic-empty-user', [['Authorization', basic(`:${k.basicPassword}`)]], 401],
+      ['basic-extra-colon', [['Authorization', basic(`${k.basicUser}:${k.basicPassword}:x`)]], 401],
+      ['basic-swapped', [['Authorization', basic(`${k.basicPassword}:${k.basicUser}`)]], 401],
       [
         'basic-invalid-utf8',
         [['Authorization', `Basic ${Buffer.from([0xff, 0x3a, 0xfe]).toString('base64')}`]],
@@ -1034,20 +1025,20 @@ export class RequestFactory {
       ['basic-scheme-only', [['Authorization', 'Basic']], 401],
       ['basic-empty-credentials', [['Authorization', 'Basic ']], 401],
       ['basic-garbage', [['Authorization', 'Basic !!!!']], 401],
-      ['bearer-valid', [['Authorization', `Bearer ${k.bearer}`]], 200],
-      ['bearer-wrong', [['Authorization', `Bearer ${k.bearer}x`]], 401],
-      ['bearer-prefix', [['Authorization', `Bearer ${k.bearer.slice(0, -1)}`]], 401],
-      ['bearer-basic-password', [['Authorization', `Bearer ${k.password}`]], 401],
-      ['bearer-api-secret', [['Authorization', `Bearer ${k.apiSecret}`]], 401],
+      ['bearer-valid', [['Authorization', `Bearer ${k.certificallBearer}`]], 200],
+      ['bearer-wrong', [['Authorization', `Bearer ${k.certificallBearer}x`]], 401],
+      ['bearer-prefix', [['Authorization', `Bearer ${k.certificallBearer.slice(0, -1)}`]], 401],
+      ['bearer-basic-password', [['Authorization', `Bearer ${k.basicPassword}`]], 401],
+      ['bearer-api-secret', [['Authorization', `Bearer ${k.certificallSecret}`]], 401],
       ['bearer-empty', [['Authorization', 'Bearer ']], 401],
-      ['scheme-digest', [['Authorization', `Digest username="${k.username}", response="${hmacHex}"`]], 401],
-      ['scheme-token', [['Authorization', `Token ${k.bearer}`]], 401],
+      ['scheme-digest', [['Authorization', `Digest username="${k.basicUser}", response="${hmacHex}"`]], 401],
+      ['scheme-token', [['Authorization', `Token ${k.certificallBearer}`]], 401],
       ['scheme-negotiate', [['Authorization', 'Negotiate YIIB']], 401],
-      ['scheme-bearer-dash', [['Authorization', `Bearer-x ${k.bearer}`]], 401],
-      ['scheme-latin1', [['Authorization', `Bëarer ${k.bearer}`]], 401],
+      ['scheme-bearer-dash', [['Authorization', `Bearer-x ${k.certificallBearer}`]], 401],
+      ['scheme-latin1', [['Authorization', `Bëarer ${k.certificallBearer}`]], 401],
       ['empty-authorization', [['Authorization', '']], 401],
-      ['token-in-api-key', [['X-Api-Key', k.bearer]], 401],
-      ['token-in-proxy-authorization', [['Proxy-Authorization', `Bearer ${k.bearer}`]], 401],
+      ['token-in-api-key', [['X-Api-Key', k.certificallBearer]], 401],
+      ['token-in-proxy-authorization', [['Proxy-Authorization', `Bearer ${k.certificallBearer}`]], 401],
     ];
     const [variant, headers, status, replacement] = rng.pick(variants);
     return {
@@ -1155,17 +1146,21 @@ export class RequestFactory {
       ['unknown-sender', '/webhooks/unknown'],
       ['prefix-only', '/webhooks/'],
     ];
-    const illow: [string, string][] = [
-      ['other-event', '/webhooks/illow/DSR_UPDATED'],
-      ['dotted-event', '/webhooks/illow/dsr.created'],
-      ['long-event', `/webhooks/illow/${'A'.repeat(101)}`],
-      ['bad-escape', '/webhooks/illow/%E0%A4%A'],
-      ['nul-event', '/webhooks/illow/%00'],
-      ['extra-segment', '/webhooks/illow/DSR_CREATED/x'],
-      ['empty-event', '/webhooks/illow/'],
-      ['wildcard-event', '/webhooks/illow/**'],
+    // A sender whose events come from the route (illow): the event segment too.
+    const route = `/webhooks/${d.sender}`;
+    const event = definitionOf(d.sender).sample.event ?? '';
+    const dotted = event.includes('_') ? event.toLowerCase().replace('_', '.') : `${event}.x`;
+    const byRoute: [string, string][] = [
+      ['other-event', `${route}/OTHER_${event}`],
+      ['dotted-event', `${route}/${dotted}`],
+      ['long-event', `${route}/${'A'.repeat(101)}`],
+      ['bad-escape', `${route}/%E0%A4%A`],
+      ['nul-event', `${route}/%00`],
+      ['extra-segment', `${route}/${event}/x`],
+      ['empty-event', `${route}/`],
+      ['wildcard-event', `${route}/**`],
     ];
-    const [variant, chosen] = rng.pick(d.sender === 'illow' ? [...common, ...illow, ...illow] : common);
+    const [variant, chosen] = rng.pick(typedByRoute(d.sender) ? [...common, ...byRoute, ...byRoute] : common);
     return { body: d.body, headers: d.headers, path: chosen, variant, extraAllowed: [400, 404] };
   }
 }
@@ -1184,7 +1179,7 @@ interface Made {
 }
 
 function signCertificallPairs(body: Buffer, k: SigningKeys): [string, string][] {
-  return Object.entries(signCertificall(body, { method: 'hmac', apiKey: k.apiKey, apiSecret: k.apiSecret }));
+  return Object.entries(signAs('certificall', body, signingOf('certificall', k, 'hmac')));
 }
 
 function randomCase(name: string, rng: Rng): string {
