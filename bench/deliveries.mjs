@@ -1,121 +1,163 @@
-// What the benchmark sends: each sender's documented sample body, varied so that every delivery
-// is a new one (its idempotency key changes), signed as the sender signs it.
+// What the benchmark sends, all of it read from the senders' definitions (BUILT_IN_SENDERS): each
+// sender's documented sample, varied so that every delivery is a new one (its idempotency key
+// changes), signed by the definition's own `sign`, posted to its route (with the sample's event for
+// a sender whose event comes from the route). Only the test credentials below are written here.
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import {
-  IllowWebhookDto,
-  InkitWebhookDto,
-  OvcodeCallbackDto,
-  OxskytReportDto,
-  ShareCasesWithMetaDatasDto,
-  createCertificallVerifier,
-  createIllowVerifier,
-  createInkitVerifier,
-  createOvcodeVerifier,
-  createOxskytVerifier,
-} from 'nestjs-webhooks';
-import {
-  DEFAULT_ILLOW_EVENT,
-  SAMPLE_PAYLOADS,
-  generateIllowKeyPair,
-  signCertificall,
-  signInkit,
-  signOvcode,
-  signOxskyt,
-} from 'nestjs-webhooks/testing';
+import { plainToInstance } from 'class-transformer';
+import { validateSync } from 'class-validator';
+import { ACCEPTED, BUILT_IN_SENDERS } from 'nestjs-webhooks';
+import { generateIllowKeyPair } from 'nestjs-webhooks/testing';
 
-export const SENDERS = ['oxskyt', 'inkit', 'ovcode', 'certificall', 'illow'];
+/** The definitions, by id, in the order of the library's list. */
+export const DEFINITIONS = Object.fromEntries(BUILT_IN_SENDERS.map((sender) => [sender.id, sender]));
+export const SENDERS = Object.keys(DEFINITIONS);
+const bySender = (of) => Object.fromEntries(BUILT_IN_SENDERS.map((sender) => [sender.id, of(sender)]));
 
 /** Each sender's DTO, for the plain route's ValidationPipe. */
-export const DTOS = {
-  oxskyt: OxskytReportDto,
-  inkit: InkitWebhookDto,
-  ovcode: OvcodeCallbackDto,
-  certificall: ShareCasesWithMetaDatasDto,
-  illow: IllowWebhookDto,
-};
+export const DTOS = bySender((sender) => sender.dto);
 
-/** Each sender's verifier factory, as the module builds them from its options. */
-export const VERIFIERS = {
-  oxskyt: createOxskytVerifier,
-  inkit: createInkitVerifier,
-  ovcode: createOvcodeVerifier,
-  certificall: createCertificallVerifier,
-  illow: createIllowVerifier,
-};
+/** Each sender's verifier from its credentials, as the module builds it at startup. */
+export const VERIFIERS = bySender(
+  (sender) => (credentials) => sender.verifier(credentials, `senders.${sender.id}`),
+);
 
-/** Credentials shared by the servers (as module options) and the generator (to sign). */
+/** The event named by the route, for a sender whose events come from it: its sample's. */
+export const ROUTE_EVENTS = bySender((sender) =>
+  sender.eventType === 'route' ? sender.sample.event : undefined,
+);
+
+/** The module's route of each sender (the default prefix), as the load generator posts to it. */
+export const PATHS = bySender(
+  (sender) =>
+    `/webhooks/${sender.id}${ROUTE_EVENTS[sender.id] === undefined ? '' : `/${ROUTE_EVENTS[sender.id]}`}`,
+);
+
+/**
+ * Test credentials: configuration, not sender knowledge. `credentials` is what a server configures
+ * the sender with (`sender.configure(credentials)`, the module option of the code before senders
+ * were units too), `signing` what the generator signs with (`sender.sign(body, signing)`). HMAC for
+ * Certificall, the method that costs most.
+ */
 export function createCredentials() {
-  return {
-    oxskyt: 'bench-oxskyt-secret',
-    inkit: 'bench-inkit-secret',
-    ovcode: 'bench-ovcode-token',
-    certificall: { apiKey: 'bench-cf-key', apiSecret: 'bench-cf-secret' },
-    illow: generateIllowKeyPair(),
+  const illow = generateIllowKeyPair();
+  const certificall = { apiKey: 'bench-cf-key', apiSecret: 'bench-cf-secret' };
+  const credentials = {
+    oxskyt: { credentials: { secret: 'bench-oxskyt-secret' }, signing: { secret: 'bench-oxskyt-secret' } },
+    inkit: { credentials: { secret: 'bench-inkit-secret' }, signing: { secret: 'bench-inkit-secret' } },
+    ovcode: {
+      credentials: { apiSecret: 'bench-ovcode-token' },
+      signing: { apiSecret: 'bench-ovcode-token' },
+    },
+    certificall: { credentials: { hmac: certificall }, signing: { method: 'hmac', ...certificall } },
+    illow: { credentials: { publicKey: illow.publicKey }, signing: { privateKey: illow.privateKey } },
   };
-}
-
-/** The module options for those credentials: HMAC for Certificall, the method that costs most. */
-export function providerOptions(credentials) {
-  return {
-    oxskyt: { secret: credentials.oxskyt },
-    inkit: { secret: credentials.inkit },
-    ovcode: { apiSecret: credentials.ovcode },
-    certificall: { hmac: credentials.certificall },
-    illow: { publicKey: credentials.illow.publicKey },
-  };
-}
-
-export const PATHS = {
-  oxskyt: '/webhooks/oxskyt',
-  inkit: '/webhooks/inkit',
-  ovcode: '/webhooks/ovcode',
-  certificall: '/webhooks/certificall',
-  illow: `/webhooks/illow/${DEFAULT_ILLOW_EVENT}`,
-};
-
-/** The events the module emits for these bodies, for the no-op handler to listen to. */
-export const EVENTS = [
-  'oxskyt.REPORT_GENERATED',
-  'inkit.DOCUMENT_CREATE_FINISHED',
-  'ovcode.AUTHENTICATION_SUCCEEDED',
-  'certificall.CASE_VALIDATED',
-  `illow.${DEFAULT_ILLOW_EVENT}`,
-];
-
-/** The field that carries each sender's idempotency key (OxsKYT's key is the body's hash). */
-const VARY = {
-  oxskyt: (body, n) => ({ ...body, id: `rpt_${n}` }),
-  inkit: (body, n) => ({ ...body, resource_id: `doc_${n}` }),
-  ovcode: (body, n) => ({ ...body, reference: `F-${n}` }),
-  certificall: (body, n) => ({ ...body, cfRef: `CF-${n}` }),
-  illow: (body, n) => ({ ...body, idempotencyKey: `idem-${n}` }),
-};
-
-export const bodyOf = (sender, n) => JSON.stringify(VARY[sender](SAMPLE_PAYLOADS[sender], n));
-
-export function signer(sender, credentials) {
-  switch (sender) {
-    case 'oxskyt':
-      return (body) => signOxskyt(body, { secret: credentials.oxskyt });
-    case 'inkit':
-      return (body) => signInkit(body, { secret: credentials.inkit });
-    case 'ovcode':
-      return (body) => signOvcode(body, { apiSecret: credentials.ovcode });
-    case 'certificall':
-      return (body) => signCertificall(body, { method: 'hmac', ...credentials.certificall });
-    default:
-      throw new Error(`${sender} is signed by signPool`);
-  }
+  const missing = SENDERS.filter((id) => credentials[id] === undefined);
+  if (missing.length > 0)
+    throw new Error(`bench/deliveries.mjs: no test credentials for ${missing.join(', ')}`);
+  return credentials;
 }
 
 /**
- * `count` deliveries numbered from `first`, as [body, headers] pairs. illow's RSA signatures cost
- * about a millisecond each, so they are made on every core at once.
+ * What a server is configured with, by sender id: `senders` for this code
+ * (`definition.configure(...)`), `providers` (the same objects) for a checkout from before senders
+ * were units, whose bench/server.mjs reads that (bench/ablate.mjs runs both side by side).
  */
+export function serverConfig(credentials, extra = {}) {
+  const senders = bySender((sender) => credentials[sender.id].credentials);
+  return { senders, providers: senders, ...extra };
+}
+
+/** The module's senders from a server's configuration (`serverConfig`). */
+export const configuredSenders = (senders) =>
+  BUILT_IN_SENDERS.filter((sender) => senders[sender.id] !== undefined).map((sender) =>
+    sender.configure(senders[sender.id]),
+  );
+
+// ---------------------------------------------------------------- bodies
+
+/** What a sender's functions read besides the payload, for a body that verified on its bytes. */
+const deliveryOf = (payload) => ({
+  rawBody: Buffer.from(JSON.stringify(payload)),
+  headers: {},
+  verification: ACCEPTED,
+});
+const instanceOf = (sender, payload) => plainToInstance(sender.dto, payload);
+const typeOf = (sender, payload) =>
+  sender.eventType === 'route'
+    ? sender.sample.event
+    : sender.eventType(instanceOf(sender, payload), deliveryOf(payload));
+const keyOf = (sender, payload) =>
+  sender.idempotencyKey(instanceOf(sender, payload), deliveryOf(payload)).join(':');
+const valid = (sender, payload) =>
+  validateSync(instanceOf(sender, payload), { forbidUnknownValues: false }).length === 0;
+
+/** The n-th value of the numbered field. */
+const numbered = (n) => `bench-${n}`;
+
+/**
+ * The field numbered in each body: the sample's first top-level string field that changes the
+ * delivery's idempotency key without changing its event type, and that the DTO accepts numbered.
+ */
+const NUMBERED_FIELDS = bySender((sender) => {
+  const sample = sender.sample.payload;
+  const key = keyOf(sender, sample);
+  const type = typeOf(sender, sample);
+  for (const [field, value] of Object.entries(sample)) {
+    if (typeof value !== 'string') continue;
+    const varied = [0, 1].map((n) => ({ ...sample, [field]: numbered(n) }));
+    if (
+      varied.every((payload) => valid(sender, payload) && typeOf(sender, payload) === type) &&
+      new Set([key, ...varied.map((payload) => keyOf(sender, payload))]).size === 3
+    ) {
+      return field;
+    }
+  }
+  throw new Error(`${sender.id}: no top-level string field of its sample makes a new delivery`);
+});
+
+/** The events the module emits for these bodies, for the no-op handler to listen to. */
+export const EVENTS = BUILT_IN_SENDERS.map(
+  (sender) => `${sender.id}.${typeOf(sender, sender.sample.payload)}`,
+);
+
+/** The n-th delivery's body: the sample, its numbered field numbered. */
+export const bodyOf = (sender, n) =>
+  JSON.stringify({ ...DEFINITIONS[sender].sample.payload, [NUMBERED_FIELDS[sender]]: numbered(n) });
+
+// ---------------------------------------------------------------- signatures
+
+/** Signs as the sender does, with the test credentials. */
+export function signer(sender, credentials) {
+  const { signing } = credentials[sender];
+  return (body) => DEFINITIONS[sender].sign(body, signing);
+}
+
+/**
+ * Senders whose signing is too slow to do while the generator sends (illow's RSA: about a
+ * millisecond; an HMAC costs a few µs): their deliveries are signed ahead, on every core at once.
+ */
+const SLOW_SIGNATURE_MICROS = 100;
+const presignedSenders = new Map();
+export function isPresigned(sender, credentials) {
+  if (!presignedSenders.has(sender)) {
+    const sign = signer(sender, credentials);
+    const body = bodyOf(sender, 0);
+    const micros = [];
+    for (let i = 0; i < 15; i++) {
+      const started = performance.now();
+      sign(body);
+      micros.push((performance.now() - started) * 1000);
+    }
+    presignedSenders.set(sender, micros.sort((a, b) => a - b)[7] > SLOW_SIGNATURE_MICROS);
+  }
+  return presignedSenders.get(sender);
+}
+
+/** `count` deliveries numbered from `first`, as [body, headers] pairs. */
 export async function signPool(sender, credentials, first, count) {
   const bodies = Array.from({ length: count }, (_, i) => bodyOf(sender, first + i));
-  if (sender !== 'illow') {
+  if (!isPresigned(sender, credentials)) {
     const sign = signer(sender, credentials);
     return bodies.map((body) => [body, sign(body)]);
   }
@@ -126,26 +168,26 @@ export async function signPool(sender, credentials, first, count) {
       const slice = bodies.slice(w * share, (w + 1) * share);
       return new Promise((resolve, reject) => {
         const worker = new Worker(new URL('./sign-worker.mjs', import.meta.url), {
-          workerData: { bodies: slice, privateKey: credentials.illow.privateKey },
+          workerData: { sender, bodies: slice, signing: credentials[sender].signing },
         });
         worker.once('message', resolve);
         worker.once('error', reject);
       });
     }),
   );
-  const signatures = parts.flat();
-  return bodies.map((body, i) => [body, { 'illow-signature': signatures[i] }]);
+  const headers = parts.flat();
+  return bodies.map((body, i) => [body, headers[i]]);
 }
 
 /**
  * Where each request's delivery comes from: `at(n)` gives the n-th. Cycled sources repeat (for
- * routes that do not de-duplicate); unique ones never do, as long as illow's pre-signed pool lasts
+ * routes that do not de-duplicate); unique ones never do, as long as a pre-signed pool lasts
  * (the other senders are signed as they are sent: an HMAC costs the generator a few µs).
  */
 export class Deliveries {
   constructor(credentials) {
     this.credentials = credentials;
-    this.illow = [];
+    this.pools = new Map();
   }
 
   async cycled(sender, count) {
@@ -153,15 +195,16 @@ export class Deliveries {
     return { at: (n) => list[n % list.length] };
   }
 
-  /** `expected` requests at most; illow's pool is signed for that many, and grows across runs. */
+  /** `expected` requests at most; a pre-signed pool is signed for that many, and grows across runs. */
   async unique(sender, expected) {
-    if (sender === 'illow') {
-      const missing = expected - this.illow.length;
+    if (isPresigned(sender, this.credentials)) {
+      const list = this.pools.get(sender) ?? [];
+      this.pools.set(sender, list);
+      const missing = expected - list.length;
       if (missing > 0) {
-        for (const delivery of await signPool('illow', this.credentials, this.illow.length, missing))
-          this.illow.push(delivery);
+        for (const delivery of await signPool(sender, this.credentials, list.length, missing))
+          list.push(delivery);
       }
-      const list = this.illow;
       return { at: (n) => list[n % list.length], size: list.length };
     }
     const sign = signer(sender, this.credentials);

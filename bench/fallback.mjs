@@ -175,7 +175,8 @@ for (const row of rows.values()) {
 // ---------------------------------------------------------------- per request, on the routes
 
 async function routeCosts(adapter) {
-  const providers = {
+  // Each sender's credentials by id, as bench/server.mjs configures them (`senders`).
+  const senders = {
     oxskyt: { secret: SECRET },
     inkit: { secret: SECRET },
     certificall: { hmac: { apiKey: API_KEY, apiSecret: SECRET } },
@@ -185,7 +186,7 @@ async function routeCosts(adapter) {
     [new URL('./server.mjs', import.meta.url).pathname, 'module', adapter],
     {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-      env: { ...process.env, BENCH_CONFIG: JSON.stringify({ providers }) },
+      env: { ...process.env, BENCH_CONFIG: JSON.stringify({ senders }) },
     },
   );
   const port = await new Promise((resolve) => child.once('message', (message) => resolve(message.port)));

@@ -1,7 +1,8 @@
 // The module's own work per delivery, without HTTP: `node bench/pipeline.mjs [--sender inkit]`.
 // Side by side in interleaved rounds (median of each): the verifier alone, Nest's ValidationPipe on
 // the parsed body (what a plain route pays), and the module's whole pipeline after the HTTP layer
-// (verify, parse, validate, de-duplicate, dispatch to a no-op handler, report). HTTP figures are
+// (the sender's guard: verify; then parse, validate, de-duplicate, dispatch to a no-op handler,
+// report). Everything about the sender comes from its definition (deliveries.mjs). HTTP figures are
 // noisy on a shared machine; this isolates what the library itself costs, in µs per delivery.
 import 'reflect-metadata';
 import { Injectable, Module, ValidationPipe } from '@nestjs/common';
@@ -12,13 +13,17 @@ import { Session } from 'node:inspector/promises';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { OnWebhook, WebhooksModule, WebhooksService } from 'nestjs-webhooks';
+import { OnWebhook, WebhookGuard, WebhooksModule, WebhooksService } from 'nestjs-webhooks';
 import {
   bodyOf,
+  configuredSenders,
   createCredentials,
   DTOS,
   EVENTS,
-  providerOptions,
+  isPresigned,
+  ROUTE_EVENTS,
+  SENDERS,
+  serverConfig,
   signer,
   VERIFIERS,
 } from './deliveries.mjs';
@@ -34,8 +39,7 @@ const { values: flags } = parseArgs({
   },
 });
 const SENDER = flags.sender;
-if (SENDER === 'illow')
-  throw new Error('illow is signed ahead in the HTTP bench; use an HMAC or token sender here');
+if (!SENDERS.includes(SENDER)) throw new Error(`--sender must be one of ${SENDERS.join(', ')}`);
 const ROUNDS = Number(flags.rounds);
 const PER_ROUND = Number(flags.deliveries);
 
@@ -55,12 +59,17 @@ Reflect.decorate(
 Injectable()(NoopHandlers);
 
 const credentials = createCredentials();
-const providers = providerOptions(credentials);
+if (isPresigned(SENDER, credentials)) {
+  throw new Error(
+    `${SENDER}'s signatures are slow to make (signed ahead in the HTTP bench); use another sender here`,
+  );
+}
+const { senders } = serverConfig(credentials);
 class PipelineModule {}
 Module({
   imports: [
     EventEmitterModule.forRoot({ wildcard: true }),
-    WebhooksModule.forRoot({ providers, idempotency: { maxEntries: 2_000_000 } }),
+    WebhooksModule.forRoot({ senders: configuredSenders(senders), idempotency: { maxEntries: 2_000_000 } }),
   ],
   providers: [NoopHandlers],
 })(PipelineModule);
@@ -68,7 +77,13 @@ const app = await NestFactory.create(PipelineModule, { logger: false });
 await app.init();
 const service = app.get(WebhooksService);
 // The same verifier the module builds from the same options (its registry is internal).
-const verify = VERIFIERS[SENDER](providers[SENDER]);
+const verify = VERIFIERS[SENDER](senders[SENDER]);
+// The sender's guard, as a route of one's own would use it (`WebhookGuard.for`), on the module's
+// registry (internal: read off the service, which holds it). It verifies the delivery and leaves
+// it on the request exactly as on the module's route.
+const guard = new (WebhookGuard.for(SENDER))(service['registry'], service);
+const params = ROUTE_EVENTS[SENDER] === undefined ? {} : { event: ROUTE_EVENTS[SENDER] };
+const contextOf = (request) => ({ switchToHttp: () => ({ getRequest: () => request }) });
 
 // Every delivery new (else the duplicate path is measured), signed before the clock starts, with
 // headers shaped as the guard hands them over (headersDistinct).
@@ -93,12 +108,12 @@ const candidates = {
     const [body] = deliveries[next++];
     await pipe.transform(JSON.parse(body.toString('utf8')), metadata);
   },
+  // The guard on a request as the HTTP layer hands it over (bytes captured), then the route's process.
   'module pipeline': async () => {
     const [body, headers] = deliveries[next++];
-    const state = service.begin(SENDER, body, headers);
-    if (!verify(body, headers).ok) throw new Error('not verified');
-    state.verified = true;
-    await service.process(state);
+    const request = { rawBody: body, headersDistinct: headers, params };
+    if (guard.canActivate(contextOf(request)) !== true) throw new Error('not verified');
+    await service.process(service.deliveryOf(request));
   },
 };
 

@@ -1,6 +1,7 @@
 // One server under test, in its own process so that the load generator never shares its event
 // loop. `node bench/server.mjs <baseline|module|floor> <express|fastify>`; configuration comes
-// from BENCH_CONFIG; it reports its port, then answers "stats" and "exit" messages.
+// from BENCH_CONFIG (`senders`: each sender's credentials by id, see serverConfig in
+// deliveries.mjs); it reports its port, then answers "stats" and "exit" messages.
 import 'reflect-metadata';
 import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -10,7 +11,7 @@ import { NestFactory } from '@nestjs/core';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { OnWebhook, WebhooksModule, WebhooksService } from 'nestjs-webhooks';
-import { DTOS, EVENTS, PATHS, SENDERS, VERIFIERS } from './deliveries.mjs';
+import { configuredSenders, DTOS, EVENTS, PATHS, ROUTE_EVENTS, SENDERS, VERIFIERS } from './deliveries.mjs';
 
 const [kind, adapter] = process.argv.slice(2);
 const config = JSON.parse(process.env.BENCH_CONFIG);
@@ -56,7 +57,8 @@ function baselineModule() {
     decorate(
       BaselineController.prototype,
       sender,
-      Post(sender === 'illow' ? 'illow/:event' : sender),
+      // A sender whose event comes from the route has it as a parameter, as on the module's route.
+      Post(ROUTE_EVENTS[sender] === undefined ? sender : `${sender}/:event`),
       HttpCode(200),
       Header('Content-Type', 'text/plain; charset=utf-8'),
       (target, key) => Body(new ValidationPipe({ expectedType: DTOS[sender] }))(target, key, 0),
@@ -83,7 +85,7 @@ function webhooksModule() {
       // As the module's documentation sets it up.
       EventEmitterModule.forRoot({ wildcard: true }),
       WebhooksModule.forRoot({
-        providers: config.providers,
+        senders: configuredSenders(config.senders),
         idempotency: config.idempotency,
         ...(ABLATION === 'nostore' ? { store: claimAll } : {}),
       }),
@@ -105,7 +107,10 @@ async function startNest(root) {
 /** (c) The floor: node:http, the same verifiers, JSON.parse, "OK". Nothing else. */
 function startFloor() {
   const verifiers = new Map(
-    SENDERS.map((sender) => [PATHS[sender], VERIFIERS[sender](config.providers[sender])]),
+    SENDERS.filter((sender) => config.senders[sender] !== undefined).map((sender) => [
+      PATHS[sender],
+      VERIFIERS[sender](config.senders[sender]),
+    ]),
   );
   const server = createServer((req, res) => {
     const verify = verifiers.get(req.url);

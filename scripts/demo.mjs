@@ -2,8 +2,12 @@
 // The demo: the reference receiver on a fresh embedded database with freshly made credentials,
 // each sender's sample delivery sent by the CLI, then a forged one and a duplicate, and a table
 // of what the receiver answered and stored. Exits non-zero if anything is not as it should be.
+//
+// Everything about the senders comes from their definitions (the library's BUILT_IN_SENDERS): the
+// list, the credential flags and the variables the CLI and the receiver read them from, the sample
+// each sends by default. Only the receiver's variable for a public key is named here.
 import { execFile, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync, createWriteStream } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -12,79 +16,86 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const { SAMPLE_PAYLOADS, DEFAULT_ILLOW_EVENT, generateIllowKeyPair } = await import(
-  join(root, 'libs/webhooks/dist/testing/index.js')
-);
+const { BUILT_IN_SENDERS } = await import(join(root, 'libs/webhooks/dist/index.js'));
 const cliPath = join(root, 'libs/webhooks/dist/cli/main.js');
 const mainPath = join(root, 'apps/receiver/dist/main.js');
 
+/**
+ * The receiver's configuration, not the senders': where it reads the public half of a key the CLI
+ * signs with (the CLI's variable holds the private key).
+ */
+const RECEIVER_PUBLIC_KEY_VARIABLES = { illow: 'ILLOW_PUBLIC_KEY' };
+
 const work = mkdtempSync(join(tmpdir(), 'nestjs-webhooks-demo-'));
 const secret = () => randomBytes(18).toString('base64url');
-const illow = generateIllowKeyPair();
-writeFileSync(join(work, 'illow.key.pem'), illow.privateKey, { mode: 0o600 });
 
-const credentials = {
-  OXSKYT_WEBHOOK_SECRET: secret(),
-  INKIT_WEBHOOK_SECRET: secret(),
-  OVCODE_API_SECRET: secret(),
-  CERTIFICALL_API_KEY: `cf-${randomBytes(4).toString('hex')}`,
-  CERTIFICALL_API_SECRET: secret(),
-};
+/** Fresh credentials for every credential flag of every sender, in the variables both sides read. */
+const cliEnv = {};
+const receiverEnv = {};
+for (const sender of BUILT_IN_SENDERS) {
+  for (const [flag, credential] of Object.entries(sender.cli?.credentials ?? {})) {
+    if (!credential.key) {
+      cliEnv[credential.env] = receiverEnv[credential.env] = secret();
+      continue;
+    }
+    const publicVariable = RECEIVER_PUBLIC_KEY_VARIABLES[sender.id];
+    if (!publicVariable) throw new Error(`demo: which receiver variable takes ${sender.id}'s public key?`);
+    const pair = generateKeyPairSync('rsa', {
+      modulusLength: 2048,
+      publicKeyEncoding: { type: 'spki', format: 'pem' },
+      privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+    });
+    const file = join(work, `${sender.id}.${flag}.pem`);
+    writeFileSync(file, pair.privateKey, { mode: 0o600 });
+    cliEnv[credential.env] = file;
+    receiverEnv[publicVariable] = pair.publicKey;
+  }
+}
+
+// The story of a forged delivery and a duplicate is told with the first sender whose credentials
+// are all secrets (a guessed one is easy to type).
+const story = BUILT_IN_SENDERS.find(
+  (sender) => sender.cli && Object.values(sender.cli.credentials).every((credential) => !credential.key),
+);
 
 const port = await freePort();
 const base = `http://127.0.0.1:${port}`;
-const env = { ...process.env, ...credentials };
-delete env.DATABASE_URL;
-delete env.REDIS_URL;
+const env = { ...process.env, ...cliEnv };
+const ownEnv = { ...process.env, ...receiverEnv };
+for (const shared of [env, ownEnv]) {
+  delete shared.DATABASE_URL;
+  delete shared.REDIS_URL;
+}
 
 const log = createWriteStream(join(work, 'receiver.log'));
 const receiver = spawn(process.execPath, [mainPath], {
-  env: {
-    ...env,
-    PORT: String(port),
-    PGLITE_DATA_DIR: join(work, 'pglite'),
-    ILLOW_PUBLIC_KEY: illow.publicKey,
-  },
+  env: { ...ownEnv, PORT: String(port), PGLITE_DATA_DIR: join(work, 'pglite') },
   stdio: ['ignore', 'pipe', 'pipe'],
 });
 receiver.stdout.pipe(log);
 receiver.stderr.pipe(log);
 
-const recordIds = {
-  oxskyt: (body) => body.id,
-  inkit: (body) => body.resource_id,
-  ovcode: (body) => body.reference,
-  certificall: (body) => body.cfRef,
-  illow: (body) => body.metadata.id,
-};
-
 let failed = false;
 try {
   await waitForHealth();
   const rows = [];
-  for (const provider of Object.keys(recordIds)) {
-    const body = SAMPLE_PAYLOADS[provider];
-    const reply = await send(provider, []);
-    rows.push(await row(provider, 'sample delivery', reply, recordIds[provider](body), 200, true));
+  for (const sender of BUILT_IN_SENDERS) {
+    const reply = await send(sender, []);
+    rows.push(await row(sender, 'sample delivery', reply, sender.sample.payload, 200, true));
   }
 
-  const forgedBody = { event_type: 'DOCUMENT_CREATE_FINISHED', resource_id: 'doc_forged_by_someone' };
+  // The sample with each of its identifiers renamed: a delivery never sent.
+  const forgedBody = renamed(story.sample.payload, 'forged-by-someone');
   writeFileSync(join(work, 'forged.json'), JSON.stringify(forgedBody));
-  const forged = await send('inkit', ['--secret', 'a-guess', '--body', join(work, 'forged.json')]);
-  rows.push(await row('inkit', 'forged (wrong secret)', forged, forgedBody.resource_id, 401, false));
+  const guesses = Object.keys(story.cli.credentials).flatMap((flag) => [`--${flag}`, 'a-guess']);
+  const forged = await send(story, [...guesses, '--body', join(work, 'forged.json')]);
+  rows.push(await row(story, 'forged (wrong credentials)', forged, forgedBody, 401, false));
 
-  const before = await record('inkit', recordIds.inkit(SAMPLE_PAYLOADS.inkit));
-  const duplicate = await send('inkit', []);
-  const after = await record('inkit', recordIds.inkit(SAMPLE_PAYLOADS.inkit));
+  const before = await findRecord(story.id, story.sample.payload);
+  const duplicate = await send(story, []);
+  const after = await findRecord(story.id, story.sample.payload);
   const unchanged = JSON.stringify(before) === JSON.stringify(after);
-  const dupRow = await row(
-    'inkit',
-    'duplicate of the sample',
-    duplicate,
-    recordIds.inkit(SAMPLE_PAYLOADS.inkit),
-    200,
-    true,
-  );
+  const dupRow = await row(story, 'duplicate of the sample', duplicate, story.sample.payload, 200, true);
   dupRow.record = unchanged ? 'unchanged' : 'CHANGED';
   dupRow.ok = dupRow.ok && unchanged;
   rows.push(dupRow);
@@ -106,27 +117,53 @@ try {
 }
 process.exitCode = failed ? 1 : 0;
 
-async function send(provider, extra) {
-  const url = `${base}/webhooks/${provider}`;
-  const args = [cliPath, 'send', provider, '--url', url, ...extra];
-  if (provider === 'illow')
-    args.push('--private-key', join(work, 'illow.key.pem'), '--event', DEFAULT_ILLOW_EVENT);
+/** The CLI's `send`: the credentials from their variables, the sample unless a body is given. */
+async function send(sender, extra) {
+  // The CLI appends the sample's event to this URL for a sender whose event comes from the route.
+  const args = [cliPath, 'send', sender.id, '--url', `${base}/webhooks/${sender.id}`, ...extra];
   const run = promisify(execFile);
   const { stdout } = await run(process.execPath, args, { env }).catch((error) => error);
   const match = /HTTP (\d{3})/.exec(stdout ?? '');
   return { status: match ? Number(match[1]) : 0, text: (stdout ?? '').split('\n').slice(1).join(' ').trim() };
 }
 
-async function record(provider, id) {
-  const res = await fetch(`${base}/api/records/${provider}/${encodeURIComponent(id)}`);
-  return res.status === 200 ? res.json() : undefined;
+/** Every string of a payload, depth first. */
+function strings(value) {
+  if (typeof value === 'string') return [value];
+  if (value === null || typeof value !== 'object') return [];
+  return Object.values(value).flatMap(strings);
 }
 
-async function row(provider, what, reply, id, expectedStatus, expectStored) {
-  const [latest] = await (await fetch(`${base}/api/deliveries?provider=${provider}&limit=1`)).json();
-  const stored = Boolean(await record(provider, id));
+/** A string that names something (an id, a reference, a key): a digit, no space; no URL, date or number. */
+function isIdentifier(value) {
+  return /\d/.test(value) && !/\s|:\/\/|^\d{4}-\d\d-\d\d|^[-+]?\d+(\.\d+)?$/.test(value);
+}
+
+/** The payload with each of its identifiers renamed. */
+function renamed(value, name) {
+  if (typeof value === 'string') return isIdentifier(value) ? name : value;
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map((item) => renamed(item, name));
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, renamed(item, name)]));
+}
+
+/**
+ * The record the receiver filed a payload under, if any: the receiver keys each sender's records
+ * by one of the payload's own values (which one is its business), so each is tried.
+ */
+async function findRecord(sender, payload) {
+  for (const id of new Set(strings(payload))) {
+    const res = await fetch(`${base}/api/records/${sender}/${encodeURIComponent(id)}`);
+    if (res.status === 200) return res.json();
+  }
+  return undefined;
+}
+
+async function row(sender, what, reply, payload, expectedStatus, expectStored) {
+  const [latest] = await (await fetch(`${base}/api/deliveries?sender=${sender.id}&limit=1`)).json();
+  const stored = Boolean(await findRecord(sender.id, payload));
   return {
-    provider,
+    sender: sender.id,
     delivery: what,
     event: latest?.event ?? '-',
     reply: `${reply.status} ${reply.status === 200 ? reply.text : (safeReason(reply.text) ?? '')}`.trim(),
@@ -134,7 +171,11 @@ async function row(provider, what, reply, id, expectedStatus, expectStored) {
     logged: latest
       ? `${latest.statusCode}${latest.duplicate ? ' duplicate' : ''}${latest.reason ? ' ' + latest.reason : ''}`
       : '-',
-    ok: reply.status === expectedStatus && stored === expectStored,
+    ok:
+      reply.status === expectedStatus &&
+      stored === expectStored &&
+      latest?.sender === sender.id &&
+      latest?.statusCode === expectedStatus,
   };
 }
 
@@ -147,7 +188,7 @@ function safeReason(text) {
 }
 
 function printTable(rows) {
-  const columns = ['provider', 'delivery', 'event', 'reply', 'record', 'logged', 'ok'];
+  const columns = ['sender', 'delivery', 'event', 'reply', 'record', 'logged', 'ok'];
   const cells = rows.map((r) => columns.map((c) => (c === 'ok' ? (r.ok ? 'yes' : 'NO') : String(r[c]))));
   const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((row) => row[i].length)));
   const line = (values) => values.map((v, i) => v.padEnd(widths[i])).join('  ');
