@@ -95,7 +95,11 @@ export const certificallSender = defineWebhookSender({
         arg: '<hmac|bearer|basic>',
         help: 'method to use (default: from the credentials given, in that order)',
       },
-      encoding: { type: 'string', arg: '<hex|base64>', help: 'signature encoding of the hmac method (default hex)' },
+      encoding: {
+        type: 'string',
+        arg: '<hex|base64>',
+        help: 'signature encoding of the hmac method (default hex)',
+      },
     },
     signing,
   },
