@@ -78,7 +78,6 @@ const { ACCEPTED, BUILT_IN_SENDERS } = await import(LIBRARY);
 const run = `${Date.now()}_${randomBytes(3).toString('hex')}`;
 const dbName = `soak_${run}`;
 const keyPrefix = `soak:${run}:`;
-const work = mkdtempSync(join(tmpdir(), 'nestjs-webhooks-soak-'));
 const secret = () => randomBytes(24).toString('base64url');
 const rsaKeyPair = () =>
   generateKeyPairSync('rsa', {
@@ -216,6 +215,8 @@ const TAGGED = new Map(
 );
 
 const payload = (sender, id) => withStrings(sender.sample.payload, TAGGED.get(sender.id), id);
+// Made once the senders are known to be usable, so that a run refused above leaves nothing behind.
+const work = mkdtempSync(join(tmpdir(), 'nestjs-webhooks-soak-'));
 
 function sign(sender, body, n, forged = false) {
   const variants = signers.get(sender.id);
