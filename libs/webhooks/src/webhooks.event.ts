@@ -7,6 +7,8 @@ export interface WebhookEvent<Payload = unknown> {
   readonly id: string;
   /** The sender's id, as in its route: `inkit`. */
   readonly sender: string;
+  /** The tenant whose credentials verified it, for a sender configured per tenant. */
+  readonly tenant?: string;
   /** Full name: `inkit.DOCUMENT_CREATE_FINISHED`. */
   readonly name: string;
   /** The sender's event type: `DOCUMENT_CREATE_FINISHED`. */
@@ -50,10 +52,17 @@ export type WebhookEventName = {
 }[WebhookSenderId];
 
 /**
- * What `@OnWebhook` takes: a documented name, all of one sender's events (`inkit.*`), one type of
- * every sender (`*.CASE_VALIDATED`), or everything (`**`).
+ * What `@OnWebhook` takes: a documented name, one level of a sender's events (`inkit.*`), all of
+ * them at any depth (`stripe.**`), one type of every sender (`*.CASE_VALIDATED`), or everything
+ * (`**`). Senders without a documented list (GitHub, Stripe) take any name under their id, so
+ * `github.issues.*` (every action of `issues`) and `stripe.payment_intent.*` are names too.
  */
-export type WebhookEventPattern = WebhookEventName | `${WebhookSenderId}.*` | `*.${string}` | '**';
+export type WebhookEventPattern =
+  | WebhookEventName
+  | `${WebhookSenderId}.*`
+  | `${WebhookSenderId}.**`
+  | `*.${string}`
+  | '**';
 
 /** The payload a handler of `Pattern` receives: its sender's DTO, or any sender's for a pattern across senders. */
 export type WebhookPayloadFor<Pattern extends string> = Pattern extends `${infer Id}.${string}`
@@ -76,6 +85,7 @@ export type WebhookOutcomeReason =
   | 'malformed'
   | 'mismatch'
   | 'unsupported'
+  | 'timestamp'
   | 'unavailable'
   | 'invalid-body'
   | 'invalid-payload'
@@ -90,6 +100,8 @@ export interface WebhookDeliveryOutcome {
   readonly deliveryId: string;
   /** The sender's id, as in its route. */
   readonly sender: string;
+  /** The tenant segment of the route, for a sender configured per tenant. */
+  readonly tenant?: string;
   readonly outcome: WebhookOutcomeKind;
   /** The HTTP status answered. */
   readonly status: number;

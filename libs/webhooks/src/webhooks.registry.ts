@@ -5,7 +5,12 @@ import { BUILT_IN_SENDERS } from './senders/index.js';
 import { DEFAULT_BODY_LIMIT, DEFAULT_IDEMPOTENCY, HTTP_CREDENTIAL_HEADERS } from './webhooks.constants.js';
 import { WEBHOOKS_MODULE_OPTIONS } from './webhooks.module-definition.js';
 import type { WebhooksModuleOptions } from './webhooks.options.js';
-import { EVENT_TYPE_PATTERN, type ConfiguredWebhookSender, type WebhookSender } from './webhooks.sender.js';
+import {
+  EVENT_TYPE_PATTERN,
+  EVENT_TYPE_RULE,
+  type ConfiguredWebhookSender,
+  type WebhookSender,
+} from './webhooks.sender.js';
 
 /** A sender as served: its definition and the verifier built from its credentials. */
 export interface ServedSender {
@@ -81,7 +86,7 @@ function windowsByEvent(value: unknown, known: readonly string[]): [key: string,
       );
     }
     if (dot !== -1 && !EVENT_TYPE_PATTERN.test(key.slice(dot + 1))) {
-      throw new WebhookConfigurationError(option, 'the event type must match [A-Za-z0-9_-]{1,100}');
+      throw new WebhookConfigurationError(option, `the event type must be ${EVENT_TYPE_RULE}`);
     }
     if (ms === undefined) continue;
     windows.push([key, positiveInteger(option, ms as number, 0)]);

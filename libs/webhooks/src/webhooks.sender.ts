@@ -9,6 +9,8 @@ export interface WebhookDeliveryContext {
   readonly headers: HeaderBag;
   /** What the verifier answered; how it matched can change what was signed (OxsKYT's fallback). */
   readonly verification: Accepted;
+  /** The tenant whose credentials verified it, for a sender configured per tenant (`configurePerTenant`). */
+  readonly tenant?: string;
 }
 
 /** How the CLI and the test signers find a sender's credentials. */
@@ -62,6 +64,11 @@ export interface WebhookSenderSample {
   readonly payload: object;
   /** For senders whose event comes from the route: the one the sample belongs to. */
   readonly event?: string;
+  /**
+   * Headers the vendor sends with it besides what `sign` makes: where the event type travels
+   * beside the body (GitHub's `X-GitHub-Event`). Default: none.
+   */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -105,8 +112,10 @@ export interface WebhookSenderSpec<
    */
   readonly eventTypes?: readonly Type[];
   /**
-   * The event type of a delivery, `[A-Za-z0-9_-]{1,100}`. `'route'`: the last path segment, one
-   * callback URL per event (`POST /webhooks/illow/DSR_CREATED`).
+   * The event type of a delivery: words of `[A-Za-z0-9_-]` joined by dots, 100 characters at most
+   * (`DOCUMENT_CREATE_FINISHED`, `payment_intent.succeeded`). Each dot is a level for the event
+   * emitter's wildcards: `@OnWebhook('stripe.payment_intent.*')`. `'route'`: the last path
+   * segment, one callback URL per event (`POST /webhooks/illow/DSR_CREATED`).
    */
   readonly eventType: 'route' | ((payload: Payload, delivery: WebhookDeliveryContext) => string);
   /**
@@ -131,12 +140,46 @@ export interface WebhookSenderSpec<
   readonly cli?: WebhookSenderCli<Signing>;
 }
 
+/**
+ * Looks up a tenant's credentials in your own store, for a sender configured per tenant: a
+ * class (an `@Injectable()` provided in any module, or made by the module with its dependencies
+ * injected) or an object.
+ */
+export interface WebhookCredentialResolver<Credentials = unknown> {
+  /**
+   * The credentials of `tenant` (the path segment after the sender: `POST /webhooks/stripe/acme`),
+   * or `undefined` when there is no such tenant (answered 404). Called at most once per tenant
+   * while its answer is cached, whatever the number of deliveries waiting for it.
+   */
+  resolve(tenant: string, sender: string): Credentials | undefined | Promise<Credentials | undefined>;
+}
+
+/** A resolver as `configurePerTenant` takes it: the class (resolved through Nest's injector) or an instance. */
+export type WebhookCredentialResolverRef<Credentials = unknown> =
+  | (abstract new (...args: any[]) => WebhookCredentialResolver<Credentials>)
+  | WebhookCredentialResolver<Credentials>;
+
+export interface WebhookTenantOptions {
+  /** How long a tenant's credentials, or the fact that it does not exist, are kept (ms). Default 60 s. */
+  cacheTtlMs?: number;
+  /** Most tenants kept at once, known and unknown together; the least recently used go first. Default 1,000. */
+  maxTenants?: number;
+  /** Longest wait for the resolver (ms): beyond it the delivery is answered 500 and retried by the sender. Default 5 s. */
+  timeoutMs?: number;
+}
+
 /** A sender with its credentials, ready for `WebhooksModule.forRoot({ senders: [...] })`. */
 export interface ConfiguredWebhookSender<Credentials = unknown> {
   /** The route segment and event prefix it is served under (the definition's id). */
   readonly id: string;
   readonly definition: WebhookSender<string, Credentials, object, string, unknown>;
-  readonly credentials: Credentials;
+  /** The credentials, for a sender with one account. */
+  readonly credentials?: Credentials;
+  /** For a sender configured per tenant: where its credentials come from, and how they are cached. */
+  readonly perTenant?: {
+    readonly resolver: WebhookCredentialResolverRef<Credentials>;
+    readonly options: WebhookTenantOptions;
+  };
 }
 
 /** A sender definition, made with `defineWebhookSender`. */
@@ -149,12 +192,33 @@ export interface WebhookSender<
 > extends WebhookSenderSpec<Id, Credentials, Payload, Type, Signing> {
   /** The sender with its credentials, checked when the module starts (errors name `senders.<id>`). */
   configure(credentials: Credentials): ConfiguredWebhookSender<Credentials>;
+  /**
+   * The sender with credentials looked up per delivery, by the tenant segment of its route
+   * (`POST /<prefix>/<id>/<tenant>`): several accounts behind one sender, secrets kept in your store.
+   */
+  configurePerTenant(
+    resolver: WebhookCredentialResolverRef<Credentials>,
+    options?: WebhookTenantOptions,
+  ): ConfiguredWebhookSender<Credentials>;
+  /**
+   * The same sender under another id: its own route, event prefix and idempotency keys, its own
+   * credentials (`stripeSender.as('stripe-connect')` beside `stripeSender`).
+   */
+  as<OtherId extends string>(
+    id: OtherId,
+    title?: string,
+  ): WebhookSender<OtherId, Credentials, Payload, Type, Signing>;
 }
 
 /** Route segments: what Express and Fastify match literally, and what reads well in a URL. */
 export const SENDER_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,39}$/;
-/** Event names become emitter segments: no dots (they would add levels) and nothing exotic. */
-export const EVENT_TYPE_PATTERN = /^[A-Za-z0-9_-]{1,100}$/;
+/**
+ * Event types become emitter segments: words joined by single dots (each dot a level for the
+ * wildcards, as in Stripe's `payment_intent.succeeded`), nothing exotic, 100 characters at most.
+ */
+export const EVENT_TYPE_PATTERN = /^(?=.{1,100}$)[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*$/;
+/** EVENT_TYPE_PATTERN in words, for messages. */
+export const EVENT_TYPE_RULE = 'words of [A-Za-z0-9_-] joined by dots, 100 characters at most';
 
 /**
  * Defines a sender: the one place that says how its deliveries are checked, read, named and
@@ -198,7 +262,7 @@ export function defineWebhookSender<
   }
   for (const type of [...(spec.eventTypes ?? []), ...Object.keys(spec.ttlByEvent ?? {})]) {
     if (!EVENT_TYPE_PATTERN.test(type))
-      throw fail('eventTypes', `${JSON.stringify(type)} must match [A-Za-z0-9_-]{1,100}`);
+      throw fail('eventTypes', `${JSON.stringify(type)} must be ${EVENT_TYPE_RULE}`);
   }
   if (typeof spec.sample?.payload !== 'object' || spec.sample.payload === null) {
     throw fail('sample.payload', 'must be an object');
@@ -209,18 +273,39 @@ export function defineWebhookSender<
   ) {
     throw fail(
       'sample.event',
-      'is required when the event comes from the route, and must match [A-Za-z0-9_-]{1,100}',
+      `is required when the event comes from the route, and must be ${EVENT_TYPE_RULE}`,
     );
   }
+  if (spec.sample.headers !== undefined) {
+    for (const [name, value] of Object.entries(spec.sample.headers)) {
+      if (!/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(name) || typeof value !== 'string') {
+        throw fail('sample.headers', `${JSON.stringify(name)} must be a header name with a string value`);
+      }
+    }
+  }
   const credentialHeaders = Object.freeze(spec.credentialHeaders.map((name) => name.toLowerCase()));
+  type Definition = ConfiguredWebhookSender<Credentials>['definition'];
   const sender: WebhookSender<Id, Credentials, Payload, Type, Signing> = Object.freeze({
     ...spec,
     credentialHeaders,
     configure(credentials: Credentials): ConfiguredWebhookSender<Credentials> {
+      return Object.freeze({ id: spec.id, definition: sender as unknown as Definition, credentials });
+    },
+    configurePerTenant(
+      resolver: WebhookCredentialResolverRef<Credentials>,
+      options: WebhookTenantOptions = {},
+    ): ConfiguredWebhookSender<Credentials> {
       return Object.freeze({
         id: spec.id,
-        definition: sender as unknown as ConfiguredWebhookSender<Credentials>['definition'],
-        credentials,
+        definition: sender as unknown as Definition,
+        perTenant: Object.freeze({ resolver, options: Object.freeze({ ...options }) }),
+      });
+    },
+    as<OtherId extends string>(id: OtherId, title?: string) {
+      return defineWebhookSender<OtherId, Credentials, Payload, Type, Signing>({
+        ...spec,
+        id,
+        title: title ?? id,
       });
     },
   });

@@ -20,7 +20,7 @@ import {
   WebhookUnsupportedEncodingException,
 } from './webhooks.exception.js';
 import { WebhooksRegistry } from './webhooks.registry.js';
-import { EVENT_TYPE_PATTERN, idempotencyKeyOf } from './webhooks.sender.js';
+import { EVENT_TYPE_PATTERN, EVENT_TYPE_RULE, idempotencyKeyOf } from './webhooks.sender.js';
 import { WebhookIdempotencyStore } from './webhooks.storage.js';
 import { findLoneSurrogate, parseJsonExact } from './webhooks.json.js';
 import { describeError } from './webhooks.log.js';
@@ -181,7 +181,7 @@ export class WebhooksService {
     const type =
       definition.eventType === 'route' ? delivery.routeEvent : definition.eventType(payload, delivery);
     if (typeof type !== 'string' || !EVENT_TYPE_PATTERN.test(type)) {
-      throw new WebhookPayloadException('invalid-payload', 'event type must match [A-Za-z0-9_-]{1,100}');
+      throw new WebhookPayloadException('invalid-payload', `event type must be ${EVENT_TYPE_RULE}`);
     }
     const name = `${delivery.sender}.${type}`;
     progress.event = name;

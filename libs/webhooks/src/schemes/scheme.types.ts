@@ -16,10 +16,13 @@ export type Credential = string | readonly string[];
  * - `malformed`: present but unusable (bad encoding, wrong length, repeated, absurdly long).
  * - `mismatch`: well-formed, but does not match any configured credential.
  * - `unsupported`: an authentication method this receiver is not configured for.
+ * - `timestamp`: signed at a time too far from now (Stripe, Standard Webhooks): a replay of an
+ *   old delivery, or a clock far off. Never a wrong secret, so it is told apart from `mismatch`.
  * - `unavailable`: the check could not run on this machine (e.g. an OpenSSL policy refusing SHA-1);
  *   a server fault, never the sender's.
  */
-export type RejectionReason = 'missing' | 'malformed' | 'mismatch' | 'unsupported' | 'unavailable';
+export type RejectionReason =
+  'missing' | 'malformed' | 'mismatch' | 'unsupported' | 'timestamp' | 'unavailable';
 
 export interface Accepted {
   readonly ok: true;
