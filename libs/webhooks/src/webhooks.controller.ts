@@ -7,8 +7,9 @@ import { WebhooksService } from './webhooks.service.js';
 const OK = 'OK';
 
 /**
- * The module's routes: `POST /<prefix>/<sender>`, and `POST /<prefix>/<sender>/<event>` for a
- * sender whose events come from the route. The guard answers 404 for any other sender or shape.
+ * The module's routes: `POST /<prefix>/<sender>`, with a tenant segment for a sender configured
+ * per tenant and an event segment for a sender whose events come from the route (see
+ * WebhookRouteGuard). The guard answers 404 for any other sender or shape.
  */
 export abstract class WebhooksControllerBase {
   constructor(
@@ -27,10 +28,17 @@ export abstract class WebhooksControllerBase {
     });
   }
 
-  @Post(':sender/:event')
+  @Post(':sender/:segment')
   @HttpCode(200)
   @UseGuards(WebhookRouteGuard)
-  receiveEvent(@Req() request: object, @Res({ passthrough: true }) response: object): Promise<string> {
+  receiveSegment(@Req() request: object, @Res({ passthrough: true }) response: object): Promise<string> {
+    return this.receive(request, response);
+  }
+
+  @Post(':sender/:segment/:event')
+  @HttpCode(200)
+  @UseGuards(WebhookRouteGuard)
+  receiveTenantEvent(@Req() request: object, @Res({ passthrough: true }) response: object): Promise<string> {
     return this.receive(request, response);
   }
 }

@@ -1,11 +1,12 @@
 import { type CanActivate, type ExecutionContext, Injectable, NotFoundException } from '@nestjs/common';
-import type { HeaderBag } from './schemes/index.js';
+import { rejected, type HeaderBag, type Rejected, type Verifier } from './schemes/index.js';
 import { RAW_BODY_PROPERTY, WEBHOOK_DELIVERY } from './webhooks.constants.js';
 import { WebhookVerificationException } from './webhooks.exception.js';
 import { isIdentityEncoding } from './webhooks.raw-body.js';
 import { WebhooksRegistry, type ServedSender } from './webhooks.registry.js';
 import { EVENT_TYPE_PATTERN, type WebhookSender } from './webhooks.sender.js';
-import { WebhooksService, type VerifiedDelivery } from './webhooks.service.js';
+import { WebhooksService, type VerifiedDelivery, type WebhookAttempt } from './webhooks.service.js';
+import { TENANT_PATTERN } from './webhooks.tenants.js';
 
 const EMPTY = Buffer.alloc(0);
 
@@ -64,23 +65,51 @@ export abstract class WebhookGuard implements CanActivate {
     if (!sender) throw this.notConfigured(request);
     const routeEvent = this.routeEventOf(request, sender);
     if (routeEvent === null) throw this.notConfigured(request);
+    if (sender.verify !== undefined) return this.check(request, sender, sender.verify, routeEvent, undefined);
 
-    const attempt = this.webhooks.begin(sender.id);
+    const tenants = sender.tenants;
+    const tenant = tenants === undefined ? undefined : this.tenantOf(request, sender);
+    if (tenants === undefined || tenant === undefined || !TENANT_PATTERN.test(tenant)) {
+      throw this.notConfigured(request);
+    }
+    const cached = tenants.cached(tenant);
+    if (cached === null) throw this.notConfigured(request);
+    if (cached !== undefined) return this.check(request, sender, cached, routeEvent, tenant);
+    const attempt = this.webhooks.begin(sender.id, tenant);
+    return tenants.lookup(tenant).then(
+      (verify) => {
+        if (verify === null) throw this.notConfigured(request);
+        return this.check(request, sender, verify, routeEvent, tenant, attempt);
+      },
+      // Logged where it failed; the sender is told to retry, and its retry asks the resolver again.
+      () =>
+        this.refuse(
+          attempt,
+          rejected('unavailable', 'the credentials of this tenant could not be looked up'),
+        ),
+    );
+  }
+
+  private check(
+    request: any,
+    sender: ServedSender,
+    verify: Verifier,
+    routeEvent: string | undefined,
+    tenant: string | undefined,
+    attempt: WebhookAttempt = this.webhooks.begin(sender.id, tenant),
+  ): boolean | Promise<boolean> {
     const rawBody = this.getRawBody(request);
     const headers = this.getHeaders(request);
     // 415 before the bytes are checked: no vendor compresses a body (see isIdentityEncoding).
     if (!isIdentityEncoding(headers)) return this.webhooks.rejectEncoding(attempt);
-    const result = sender.verify(rawBody, headers);
-    if (!result.ok) {
-      return this.webhooks.rejectVerification(attempt, result).then(() => {
-        throw new WebhookVerificationException(result);
-      });
-    }
+    const result = verify(rawBody, headers);
+    if (!result.ok) return this.refuse(attempt, result);
     // The verifier's own frozen result, not a copy: nothing allocated on the hot path.
     // Fields named one by one: a spread of `attempt` here cost measurably per delivery (bench/ablate.mjs).
     const delivery: VerifiedDelivery = Object.freeze({
       id: attempt.id,
       sender: attempt.sender,
+      tenant,
       receivedAt: attempt.receivedAt,
       startedAt: attempt.startedAt,
       rawBody,
@@ -90,6 +119,22 @@ export abstract class WebhookGuard implements CanActivate {
     });
     (request as Record<symbol, VerifiedDelivery>)[WEBHOOK_DELIVERY] = delivery;
     return true;
+  }
+
+  private refuse(attempt: WebhookAttempt, result: Rejected): Promise<never> {
+    return this.webhooks.rejectVerification(attempt, result).then(() => {
+      throw new WebhookVerificationException(result);
+    });
+  }
+
+  /**
+   * The tenant whose credentials check this request, for a sender configured per tenant: the
+   * route's `:tenant` parameter. Override it to read the tenant from elsewhere (a header such as
+   * Shopify's shop domain); the value is matched against TENANT_PATTERN before any lookup.
+   */
+  protected tenantOf(request: any, _sender: ServedSender): string | undefined {
+    const tenant: unknown = request.params?.tenant;
+    return typeof tenant === 'string' ? tenant : undefined;
   }
 
   /**
@@ -121,7 +166,11 @@ export abstract class WebhookGuard implements CanActivate {
   }
 }
 
-/** The module's own routes: the sender is the path's `:sender` segment. */
+/**
+ * The module's own routes: `/<prefix>/<sender>[/<tenant>][/<event>]`, the sender from the path's
+ * first segment, then a tenant segment for a sender configured per tenant, then an event segment
+ * for a sender whose events come from the route; any other shape is a 404.
+ */
 @Injectable()
 export class WebhookRouteGuard extends WebhookGuard {
   protected override senderOf(request: any): string | undefined {
@@ -129,9 +178,28 @@ export class WebhookRouteGuard extends WebhookGuard {
     return typeof id === 'string' ? id.toLowerCase() : undefined;
   }
 
-  /** `/<prefix>/<id>/<event>` exists only for a sender whose events come from the route. */
-  protected override routeEventOf(request: any, sender: ServedSender): string | undefined | null {
-    if (sender.definition.eventType !== 'route' && request.params?.event !== undefined) return null;
-    return super.routeEventOf(request, sender);
+  protected override tenantOf(request: any, sender: ServedSender): string | undefined {
+    const segments = routeSegments(request, sender);
+    return segments === null ? undefined : segments.tenant;
   }
+
+  protected override routeEventOf(request: any, sender: ServedSender): string | undefined | null {
+    const segments = routeSegments(request, sender);
+    if (segments === null) return null;
+    if (sender.definition.eventType !== 'route') return undefined;
+    const event = segments.event;
+    return event !== undefined && EVENT_TYPE_PATTERN.test(event) ? event : null;
+  }
+}
+
+/** The path's segments after the sender, read as this sender's routes have them; `null` for another shape. */
+function routeSegments(request: any, sender: ServedSender): { tenant?: string; event?: string } | null {
+  const params = request.params ?? {};
+  const segments = [params.segment, params.event].filter(
+    (segment) => typeof segment === 'string',
+  ) as string[];
+  const perTenant = sender.tenants !== undefined;
+  const byRoute = sender.definition.eventType === 'route';
+  if (segments.length !== Number(perTenant) + Number(byRoute)) return null;
+  return { tenant: perTenant ? segments[0] : undefined, event: byRoute ? segments.at(-1) : undefined };
 }

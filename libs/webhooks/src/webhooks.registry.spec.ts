@@ -144,7 +144,7 @@ describe('WebhooksRegistry: de-duplication window per event', () => {
       [{ inkit: Number.NaN }, 'idempotency.ttlByEvent["inkit"]'],
       [{ 'stripe.charge': 1_000 }, 'idempotency.ttlByEvent["stripe.charge"]'],
       [{ DOCUMENT_PDF_ACCESS: 1_000 }, 'idempotency.ttlByEvent["DOCUMENT_PDF_ACCESS"]'],
-      [{ 'inkit.a.b': 1_000 }, 'idempotency.ttlByEvent["inkit.a.b"]'],
+      [{ 'inkit.a..b': 1_000 }, 'idempotency.ttlByEvent["inkit.a..b"]'],
       [{ 'inkit.': 1_000 }, 'idempotency.ttlByEvent["inkit."]'],
       [[], 'idempotency.ttlByEvent'],
       [new Map([['inkit', 1_000]]), 'idempotency.ttlByEvent'],

@@ -1,4 +1,5 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
 import { neverThrows } from './schemes/credentials.js';
 import { WebhookConfigurationError, type Verifier } from './schemes/index.js';
 import { BUILT_IN_SENDERS } from './senders/index.js';
@@ -9,15 +10,24 @@ import {
   EVENT_TYPE_PATTERN,
   EVENT_TYPE_RULE,
   type ConfiguredWebhookSender,
+  type WebhookCredentialResolver,
   type WebhookSender,
+  type WebhookTenantOptions,
 } from './webhooks.sender.js';
+import { DEFAULT_TENANT_OPTIONS, TenantVerifiers } from './webhooks.tenants.js';
 
-/** A sender as served: its definition and the verifier built from its credentials. */
+/**
+ * A sender as served: its definition and the verifier built from its credentials, or, for a
+ * sender configured per tenant, the verifiers of its tenants.
+ */
 export interface ServedSender {
   /** Its route segment and event prefix. */
   readonly id: string;
   readonly definition: WebhookSender;
-  readonly verify: Verifier;
+  /** For a sender with one set of credentials. */
+  readonly verify?: Verifier;
+  /** For a sender configured per tenant (`configurePerTenant`): ready once the module has started. */
+  readonly tenants?: TenantVerifiers;
 }
 
 function positiveInteger(option: string, value: number | undefined, fallback: number): number {
@@ -29,6 +39,26 @@ function positiveInteger(option: string, value: number | undefined, fallback: nu
 }
 
 const TTL_BY_EVENT = 'idempotency.ttlByEvent';
+
+/** A per-tenant sender's cache and timeout options, checked, defaults merged. */
+function tenantOptions(
+  option: string,
+  options: WebhookTenantOptions | undefined,
+): Required<WebhookTenantOptions> {
+  return {
+    cacheTtlMs: positiveInteger(
+      `${option}.cacheTtlMs`,
+      options?.cacheTtlMs,
+      DEFAULT_TENANT_OPTIONS.cacheTtlMs,
+    ),
+    maxTenants: positiveInteger(
+      `${option}.maxTenants`,
+      options?.maxTenants,
+      DEFAULT_TENANT_OPTIONS.maxTenants,
+    ),
+    timeoutMs: positiveInteger(`${option}.timeoutMs`, options?.timeoutMs, DEFAULT_TENANT_OPTIONS.timeoutMs),
+  };
+}
 
 /** The configured senders, checked: each a `configure()`d definition, each id once. */
 function sendersOf(value: unknown): ConfiguredWebhookSender[] {
@@ -48,13 +78,22 @@ function sendersOf(value: unknown): ConfiguredWebhookSender[] {
         `is a definition without credentials: use ${id}Sender.configure({ ... })`,
       );
     }
-    if (typeof item?.id !== 'string' || typeof item.definition?.verifier !== 'function') {
+    if (
+      typeof item?.id !== 'string' ||
+      typeof item.definition?.verifier !== 'function' ||
+      !('credentials' in item || 'perTenant' in item)
+    ) {
       throw new WebhookConfigurationError(
         option,
         'must be a sender from defineWebhookSender(...).configure(credentials)',
       );
     }
-    if (seen.has(item.id)) throw new WebhookConfigurationError(option, `"${item.id}" is configured twice`);
+    if (seen.has(item.id)) {
+      throw new WebhookConfigurationError(
+        option,
+        `"${item.id}" is configured twice: serve a second account under another id, ${item.id}Sender.as('${item.id}-2').configure(...), or per tenant with configurePerTenant`,
+      );
+    }
     seen.add(item.id);
     return item as ConfiguredWebhookSender;
   });
@@ -100,7 +139,7 @@ function windowsByEvent(value: unknown, known: readonly string[]): [key: string,
  * surfacing as "invalid signature" at the first delivery.
  */
 @Injectable()
-export class WebhooksRegistry {
+export class WebhooksRegistry implements OnModuleInit {
   readonly bodyLimit: number;
   readonly ttlMs: number;
   readonly leaseMs: number;
@@ -120,9 +159,26 @@ export class WebhooksRegistry {
   /** Windows the module set for all of a sender's events. */
   private readonly senderTtl = new Map<string, number>();
 
-  constructor(@Inject(WEBHOOKS_MODULE_OPTIONS) options: WebhooksModuleOptions) {
+  /** Senders configured per tenant, whose resolvers are found once the app's providers exist (onModuleInit). */
+  private readonly perTenant: ConfiguredWebhookSender[] = [];
+
+  constructor(
+    @Inject(WEBHOOKS_MODULE_OPTIONS) options: WebhooksModuleOptions,
+    private readonly moduleRef?: ModuleRef,
+  ) {
     const configured = sendersOf(options?.senders);
-    for (const { id, definition, credentials } of configured) {
+    for (const sender of configured) {
+      const { id, definition, credentials, perTenant } = sender;
+      if (perTenant !== undefined) {
+        const tenants = new TenantVerifiers(
+          id,
+          definition,
+          tenantOptions(`senders.${id}`, perTenant.options),
+        );
+        this.senders.set(id, { id, definition, tenants });
+        this.perTenant.push(sender);
+        continue;
+      }
       // A user's verifier may throw; the pipeline must get an answer (500, "unavailable") all the same.
       const verify = neverThrows(definition.verifier(credentials, `senders.${id}`));
       this.senders.set(id, { id, definition, verify });
@@ -155,6 +211,48 @@ export class WebhooksRegistry {
       }
     }
     for (const [key, ms] of windows) if (key.includes('.')) this.eventTtl.set(key, ms);
+  }
+
+  /** Finds each per-tenant sender's resolver among the app's providers, or makes it; fails naming the option. */
+  async onModuleInit(): Promise<void> {
+    for (const { id, perTenant } of this.perTenant) {
+      const resolver = await this.resolverOf(`senders.${id}.resolver`, perTenant!.resolver);
+      this.senders.get(id)!.tenants!.use(resolver);
+    }
+    this.perTenant.length = 0;
+  }
+
+  private async resolverOf(option: string, ref: unknown): Promise<WebhookCredentialResolver> {
+    if (
+      typeof ref === 'object' &&
+      ref !== null &&
+      typeof (ref as WebhookCredentialResolver).resolve === 'function'
+    ) {
+      return ref as WebhookCredentialResolver;
+    }
+    if (typeof ref !== 'function') {
+      throw new WebhookConfigurationError(
+        option,
+        'must be a class or an object with a resolve(tenant, sender) method',
+      );
+    }
+    let instance: unknown;
+    try {
+      instance = this.moduleRef!.get(ref, { strict: false });
+    } catch {
+      try {
+        instance = await this.moduleRef!.create(ref as new (...args: unknown[]) => unknown);
+      } catch (error) {
+        throw new WebhookConfigurationError(
+          option,
+          `${ref.name} is not a provider of any module and could not be made (${(error as Error)?.message}); add it to a module's providers`,
+        );
+      }
+    }
+    if (typeof (instance as WebhookCredentialResolver)?.resolve !== 'function') {
+      throw new WebhookConfigurationError(option, `${ref.name} has no resolve(tenant, sender) method`);
+    }
+    return instance as WebhookCredentialResolver;
   }
 
   /** How long a processed `event` (its full name, `inkit.DOCUMENT_PDF_ACCESS`) stays a duplicate (ms). */

@@ -51,7 +51,9 @@ describe('defineWebhookSender', () => {
     [{ idempotencyKey: undefined }, 'defineWebhookSender("acme").idempotencyKey'],
     [{ dto: {} }, 'defineWebhookSender("acme").dto'],
     [{ eventType: 'header' }, 'defineWebhookSender("acme").eventType'],
-    [{ eventTypes: ['order.created'] }, 'defineWebhookSender("acme").eventTypes'],
+    [{ eventTypes: ['order..created'] }, 'defineWebhookSender("acme").eventTypes'],
+    [{ eventTypes: ['.order'] }, 'defineWebhookSender("acme").eventTypes'],
+    [{ eventTypes: ['order created'] }, 'defineWebhookSender("acme").eventTypes'],
     [{ ttlByEvent: { 'a b': 1 } }, 'defineWebhookSender("acme").eventTypes'],
     [{ sample: {} }, 'defineWebhookSender("acme").sample.payload'],
     // Events from the route need the sample's event, so the CLI and tests know where to send it.

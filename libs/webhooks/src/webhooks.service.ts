@@ -31,6 +31,8 @@ export interface WebhookAttempt {
   readonly id: string;
   /** The id of the sender it was sent to, as in its route. */
   readonly sender: string;
+  /** The tenant segment of its route, for a sender configured per tenant. */
+  readonly tenant?: string;
   readonly receivedAt: Date;
   /** `performance.now()` at arrival, for the outcome's duration. */
   readonly startedAt: number;
@@ -90,9 +92,9 @@ export class WebhooksService {
     @Optional() private readonly emitter?: EventEmitter2,
   ) {}
 
-  /** A delivery to `sender` arriving now. */
-  begin(sender: string): WebhookAttempt {
-    return { id: randomUUID(), sender, receivedAt: new Date(), startedAt: performance.now() };
+  /** A delivery to `sender` (and one of its tenants) arriving now. */
+  begin(sender: string, tenant?: string): WebhookAttempt {
+    return { id: randomUUID(), sender, tenant, receivedAt: new Date(), startedAt: performance.now() };
   }
 
   /** The verified delivery a webhook guard left on this request, if one did. */
@@ -185,7 +187,12 @@ export class WebhooksService {
     }
     const name = `${delivery.sender}.${type}`;
     progress.event = name;
-    const key = idempotencyKeyOf(delivery.sender, definition.idempotencyKey(payload, delivery));
+    const parts = definition.idempotencyKey(payload, delivery);
+    // Each tenant its own namespace: two accounts of one vendor may number their deliveries alike.
+    const key = idempotencyKeyOf(
+      delivery.sender,
+      delivery.tenant === undefined ? parts : [delivery.tenant, ...parts],
+    );
     progress.idempotencyKey = key;
 
     const claim = await this.store.claim(key, delivery.id, this.registry.leaseMs);
@@ -204,6 +211,7 @@ export class WebhooksService {
     const event: WebhookEvent = {
       id: delivery.id,
       sender: delivery.sender,
+      tenant: delivery.tenant,
       name,
       type,
       payload,
@@ -330,6 +338,7 @@ export class WebhooksService {
     const outcome: WebhookDeliveryOutcome = {
       deliveryId: attempt.id,
       sender: attempt.sender,
+      tenant: attempt.tenant,
       receivedAt: attempt.receivedAt,
       durationMs: Math.round((performance.now() - attempt.startedAt) * 1000) / 1000,
       ...details,
