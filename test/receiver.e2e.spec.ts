@@ -17,6 +17,9 @@ const senderEnv: ReceiverEnv = {
   CERTIFICALL_BASIC_USERNAME: credentials.basicUser,
   CERTIFICALL_BASIC_PASSWORD: credentials.basicPassword,
   ILLOW_PUBLIC_KEY: illowKeys.publicKey,
+  GITHUB_WEBHOOK_SECRET: credentials.github,
+  STRIPE_WEBHOOK_SECRET: credentials.stripe,
+  STANDARD_WEBHOOKS_SECRET: credentials.standard,
 };
 
 const adminUrl = process.env.DATABASE_URL_TEST;

@@ -61,6 +61,9 @@ describe('what the receiver logs', () => {
       'log certificall is off: set CERTIFICALL_AUTH_TOKEN (or CERTIFICALL_API_KEY + CERTIFICALL_API_SECRET, ' +
         'or CERTIFICALL_BASIC_USERNAME + CERTIFICALL_BASIC_PASSWORD) to switch it on Receiver',
       'log illow is off: set ILLOW_PUBLIC_KEY to switch it on Receiver',
+      'log github is off: set GITHUB_WEBHOOK_SECRET to switch it on Receiver',
+      'log stripe is off: set STRIPE_WEBHOOK_SECRET to switch it on Receiver',
+      'log standard is off: set STANDARD_WEBHOOKS_SECRET to switch it on Receiver',
     ]);
     expect(startup).toContainEqual('log Serving inkit, ovcode Webhooks');
   });

@@ -85,7 +85,7 @@ describe.each(targets)('0002_sender_column on %s', (_driver, make) => {
     const handle = target.open();
     try {
       await handle.migrate();
-      expect(await rows(handle, sql`select hash from drizzle.__drizzle_migrations`)).toHaveLength(3);
+      expect(await rows(handle, sql`select hash from drizzle.__drizzle_migrations`)).toHaveLength(4);
       const columns = await rows(
         handle,
         sql`select column_name from information_schema.columns
@@ -133,6 +133,110 @@ describe.each(targets)('0002_sender_column on %s', (_driver, make) => {
           rawBodyEncoding: 'utf8',
         },
       ]);
+    } finally {
+      await handle.close();
+    }
+  });
+});
+
+describe.each(targets)('0003_new_senders on %s', (_driver, make) => {
+  let target: Target;
+  let before: string;
+
+  beforeAll(async () => {
+    target = await make();
+    before = migrationsUpTo('0002_sender_column');
+  });
+  afterAll(async () => {
+    await target?.dispose();
+    if (before) rmSync(before, { recursive: true, force: true });
+  });
+
+  it("adds GitHub's, Stripe's and Standard Webhooks' tables, leaving the others' rows alone", async () => {
+    const old = target.open({ migrationsFolder: before });
+    try {
+      await old.migrate();
+      await old.db.execute(sql`
+        insert into inkit_documents (resource_id, last_event, status, updated_at, last_delivery_id)
+        values ('doc-before', 'DOCUMENT_DELETED', 'deleted', '2026-01-02T03:04:05.678Z', 'd-before')`);
+    } finally {
+      await old.close();
+    }
+
+    const handle = target.open();
+    try {
+      await handle.migrate();
+      expect(await rows(handle, sql`select hash from drizzle.__drizzle_migrations`)).toHaveLength(4);
+      const columns = await rows(
+        handle,
+        sql`select table_name, column_name, data_type, is_nullable from information_schema.columns
+            where table_schema = 'public'
+              and table_name in ('github_deliveries', 'stripe_events', 'standard_messages')
+            order by table_name, ordinal_position`,
+      );
+      const tracking = [
+        ['updated_at', 'timestamp with time zone', 'NO'],
+        ['last_delivery_id', 'text', 'NO'],
+      ];
+      const shape = (table: string) =>
+        columns.filter((c) => c.table_name === table).map((c) => [c.column_name, c.data_type, c.is_nullable]);
+      expect(shape('github_deliveries')).toEqual([
+        ['delivery_id', 'text', 'NO'],
+        ['event', 'text', 'NO'],
+        ['action', 'text', 'YES'],
+        ['repository', 'text', 'YES'],
+        ...tracking,
+      ]);
+      expect(shape('stripe_events')).toEqual([
+        ['event_id', 'text', 'NO'],
+        ['type', 'text', 'NO'],
+        ['object_id', 'text', 'YES'],
+        ['livemode', 'boolean', 'NO'],
+        ...tracking,
+      ]);
+      expect(shape('standard_messages')).toEqual([
+        ['message_id', 'text', 'NO'],
+        ['type', 'text', 'NO'],
+        ...tracking,
+      ]);
+      const keys = await rows(
+        handle,
+        sql`select tc.table_name, kcu.column_name from information_schema.table_constraints tc
+            join information_schema.key_column_usage kcu
+              on kcu.constraint_name = tc.constraint_name and kcu.table_schema = tc.table_schema
+            where tc.constraint_type = 'PRIMARY KEY' and tc.table_schema = 'public'
+              and tc.table_name in ('github_deliveries', 'stripe_events', 'standard_messages')
+            order by 1`,
+      );
+      expect(keys.map((k) => [k.table_name, k.column_name])).toEqual([
+        ['github_deliveries', 'delivery_id'],
+        ['standard_messages', 'message_id'],
+        ['stripe_events', 'event_id'],
+      ]);
+
+      const repo = new RecordsRepository(handle.db);
+      expect(await repo.findRecord('inkit', 'doc-before')).toMatchObject({
+        resourceId: 'doc-before',
+        status: 'deleted',
+      });
+      await repo.applyAccepted(
+        {
+          id: 'd-after',
+          sender: 'stripe',
+          event: 'stripe.charge.refunded',
+          statusCode: 200,
+          duplicate: false,
+          receivedAt: new Date('2026-01-02T03:04:06.000Z'),
+          durationMs: 1,
+        },
+        { sender: 'stripe', eventId: 'evt_after', type: 'charge.refunded', livemode: true },
+      );
+      expect(await repo.findRecord('stripe', 'evt_after')).toMatchObject({
+        type: 'charge.refunded',
+        objectId: null,
+        livemode: true,
+        lastDeliveryId: 'd-after',
+      });
     } finally {
       await handle.close();
     }

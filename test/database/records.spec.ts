@@ -67,7 +67,7 @@ const shown = (entry: DeliveryLogEntry) => ({
 });
 
 // One record per sender, shaped like the vendors' documented samples, with the row findRecord returns.
-function samples(): { record: SenderRecord; id: string; row: Record<string, unknown> }[] {
+function samples(): { record: SenderRecord; id: string; row: Record<string, unknown>; label?: string }[] {
   const resourceId = unique('doc');
   const reference = unique('F');
   const ovcode = {
@@ -94,6 +94,10 @@ function samples(): { record: SenderRecord; id: string; row: Record<string, unkn
   const illow = { id: metadata.id, event: 'dsr.created', companyId: 'company', siteId: 'site', metadata };
   const reportKey = unique('report');
   const report = { id: reportKey, pages: 3, nested: { ok: true } };
+  const githubDelivery = randomUUID();
+  const ping = randomUUID();
+  const stripeEvent = unique('evt');
+  const message = unique('msg');
   return [
     {
       record: { sender: 'inkit', resourceId, eventType: 'DOCUMENT_CREATE_FINISHED' },
@@ -120,6 +124,50 @@ function samples(): { record: SenderRecord; id: string; row: Record<string, unkn
       id: reportKey,
       row: { reportKey, data: report },
     },
+    {
+      record: {
+        sender: 'github',
+        deliveryId: githubDelivery,
+        event: 'issues',
+        action: 'opened',
+        repository: 'Codertocat/Hello-World',
+      },
+      id: githubDelivery,
+      row: {
+        deliveryId: githubDelivery,
+        event: 'issues',
+        action: 'opened',
+        repository: 'Codertocat/Hello-World',
+      },
+    },
+    {
+      // A ping has no action, and a hook on an organization no repository.
+      label: 'github ping',
+      record: { sender: 'github', deliveryId: ping, event: 'ping' },
+      id: ping,
+      row: { deliveryId: ping, event: 'ping', action: null, repository: null },
+    },
+    {
+      record: {
+        sender: 'stripe',
+        eventId: stripeEvent,
+        type: 'payment_intent.succeeded',
+        objectId: 'pi_3MtwBwLkdIwHu7ix28a3tqPa',
+        livemode: false,
+      },
+      id: stripeEvent,
+      row: {
+        eventId: stripeEvent,
+        type: 'payment_intent.succeeded',
+        objectId: 'pi_3MtwBwLkdIwHu7ix28a3tqPa',
+        livemode: false,
+      },
+    },
+    {
+      record: { sender: 'standard', messageId: message, type: 'contact.created' },
+      id: message,
+      row: { messageId: message, type: 'contact.created' },
+    },
   ];
 }
 
@@ -145,17 +193,20 @@ describe.each(targets)('records on %s', (_driver, open) => {
     const before = await rows(sql`select hash from drizzle.__drizzle_migrations`);
     await target.handle.migrate();
     expect(await rows(sql`select hash from drizzle.__drizzle_migrations`)).toEqual(before);
-    expect(before).toHaveLength(3);
+    expect(before).toHaveLength(4);
     const tables = await rows(
       sql`select table_name from information_schema.tables where table_schema = 'public' order by 1`,
     );
     expect(tables.map((t) => t.table_name)).toEqual([
       'certificall_cases',
       'deliveries',
+      'github_deliveries',
       'illow_requests',
       'inkit_documents',
       'ovcode_authentications',
       'oxskyt_reports',
+      'standard_messages',
+      'stripe_events',
     ]);
   });
 
@@ -163,9 +214,10 @@ describe.each(targets)('records on %s', (_driver, open) => {
     await expect(repo.ping()).resolves.toBeUndefined();
   });
 
-  it.each(samples().map((s) => [s.record.sender, s] as const))(
+  it.each(samples().map((s) => [s.label ?? s.record.sender, s] as const))(
     'writes the %s record with its log row, and a replay leaves the same state',
-    async (sender, { record, id, row }) => {
+    async (_name, { record, id, row }) => {
+      const sender = record.sender;
       const entry = delivery(sender);
       await repo.applyAccepted(entry, record);
 

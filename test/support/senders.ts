@@ -1,4 +1,4 @@
-import type { KeyObject } from 'node:crypto';
+import { createHash, type KeyObject } from 'node:crypto';
 import { BUILT_IN_SENDERS, type ConfiguredWebhookSender, type SignedHeaders } from 'nestjs-webhooks';
 import { generateIllowKeyPair } from 'nestjs-webhooks/testing';
 
@@ -61,6 +61,10 @@ export const credentials = {
   certificallSecret: 'cf-secret-8e8e',
   basicUser: 'cf-user',
   basicPassword: 'cf-pass-4242',
+  github: 'github-secret-5b1e',
+  stripe: 'whsec_stripe-test-secret-7c3d',
+  // Standard Webhooks secrets are base64 of the key bytes behind `whsec_`.
+  standard: `whsec_${Buffer.from('standard-webhooks-test-key-0f2a').toString('base64')}`,
 } as const;
 
 /** Everything a test run configures the senders with, and signs as them with. */
@@ -73,6 +77,9 @@ export interface Keyring {
   certificallSecret: string;
   basicUser: string;
   basicPassword: string;
+  github: string;
+  stripe: string;
+  standard: string;
   illowPublicKey: string;
   illowPrivateKey: string | KeyObject;
 }
@@ -132,7 +139,42 @@ const KEYS: { readonly [S in Sender]: SenderKeys<S> } = {
     configure: (keys) => ({ publicKey: keys.illowPublicKey }),
     signing: (keys) => ({ privateKey: keys.illowPrivateKey }),
   },
+  github: {
+    configure: (keys) => ({ secret: keys.github }),
+    signing: (keys) => ({ secret: keys.github, event: 'issues' }),
+  },
+  stripe: {
+    configure: (keys) => ({ secret: keys.stripe }),
+    signing: (keys) => ({ secret: keys.stripe }),
+  },
+  standard: {
+    configure: (keys) => ({ secret: keys.standard }),
+    signing: (keys) => ({ secret: keys.standard }),
+  },
 };
+
+const sha256Hex = (body: string | Uint8Array) => createHash('sha256').update(body).digest('hex');
+
+/** The X-GitHub-Delivery the tests send with `body`: a GUID made from its bytes, so a re-send is a retry. */
+export const githubDeliveryOf = (body: string | Uint8Array): string => {
+  const hex = sha256Hex(body);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+};
+
+/** The webhook-id the tests send with `body`, made from its bytes likewise. */
+export const standardMessageIdOf = (body: string | Uint8Array): string =>
+  `msg_${sha256Hex(body).slice(0, 24)}`;
+
+/**
+ * Where a sender takes its delivery id from a header its signer makes (GitHub, Standard Webhooks),
+ * the tests derive it from the body, as the others' keys derive from the payload: the same bytes
+ * sent again are a retry, different bodies different deliveries.
+ */
+function deliveryIds(sender: Sender, body: string | Uint8Array): object {
+  if (sender === 'github') return { delivery: githubDeliveryOf(body) };
+  if (sender === 'standard') return { id: standardMessageIdOf(body) };
+  return {};
+}
 
 /** `sender` configured with the keyring's credentials. */
 export function configureSender(sender: Sender, keys: Keyring = keyring): ConfiguredWebhookSender {
@@ -161,7 +203,10 @@ export function signAs<S extends Sender>(
   signing: SigningOf<S>,
 ): SignedHeaders {
   const sign = definitionOf(sender).sign as (body: string | Uint8Array, signing: unknown) => SignedHeaders;
-  return sign(body, signing);
+  return {
+    ...definitionOf(sender).sample.headers,
+    ...sign(body, { ...deliveryIds(sender, body), ...signing }),
+  };
 }
 
 /**
@@ -181,6 +226,9 @@ export function forgerOf(
     certificallBearer: wrong,
     certificallSecret: wrong,
     basicPassword: wrong,
+    github: wrong,
+    stripe: wrong,
+    standard: `whsec_${Buffer.from(wrong).toString('base64')}`,
     illowPrivateKey,
   };
 }
@@ -244,6 +292,16 @@ const certificallCase = (n = 0) => ({
   ],
 });
 
+const githubIssue = (n: number) => {
+  const sample = definitionOf('github').sample.payload as { issue: object };
+  return { ...sample, issue: { ...sample.issue, number: n, title: `Issue ${n}` } };
+};
+const stripeEvent = (n: number) => ({ ...definitionOf('stripe').sample.payload, id: `evt_${n}` });
+const standardMessage = (n: number) => ({
+  ...definitionOf('standard').sample.payload,
+  data: { id: `contact-${n}`, type: 'contact' },
+});
+
 const VARIATIONS: { readonly [S in Sender]: Variations } = {
   oxskyt: {
     type: 'REPORT_GENERATED',
@@ -285,6 +343,28 @@ const VARIATIONS: { readonly [S in Sender]: Variations } = {
       idempotencyKey: `idem-${n}`,
       metadata: { id: `dsr-${n}` },
     }),
+  },
+  github: {
+    type: 'issues.opened',
+    invalid: { body: { action: 42 }, field: 'action' },
+    // The receiver files a GitHub delivery by its X-GitHub-Delivery.
+    recordId: (n) => githubDeliveryOf(JSON.stringify(githubIssue(n))),
+    vary: githubIssue,
+  },
+  stripe: {
+    type: 'payment_intent.succeeded',
+    invalid: {
+      body: { ...definitionOf('stripe').sample.payload, id: undefined },
+      field: 'id',
+    },
+    recordId: (n) => `evt_${n}`,
+    vary: stripeEvent,
+  },
+  standard: {
+    type: 'contact.created',
+    invalid: { body: { ...definitionOf('standard').sample.payload, data: 'none' }, field: 'data' },
+    recordId: (n) => standardMessageIdOf(JSON.stringify(standardMessage(n))),
+    vary: standardMessage,
   },
 };
 

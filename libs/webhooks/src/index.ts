@@ -11,6 +11,10 @@ export { WEBHOOK_EVENT_ROOT, WEBHOOK_OUTCOME_ROOT } from './webhooks.constants.j
 // Senders: the one definition each, built-in or your own.
 export {
   defineWebhookSender,
+  type WebhookCredentialResolver,
+  type WebhookCredentialResolverRef,
+  type WebhookCredentialLookup,
+  type WebhookTenantOptions,
   type WebhookSender,
   type WebhookSenderSpec,
   type ConfiguredWebhookSender,
@@ -22,6 +26,7 @@ export {
   type WebhookSenderCliInput,
 } from './webhooks.sender.js';
 export { BUILT_IN_SENDERS } from './senders/index.js';
+export { TENANT_PATTERN } from './webhooks.tenants.js';
 
 // Handlers and outcomes.
 export {
@@ -84,6 +89,9 @@ export {
   type HeaderRead,
   type Credential,
   type SignedHeaders,
+  timestampCheck,
+  DEFAULT_TIMESTAMP_TOLERANCE_SECONDS,
+  type TimestampOptions,
 } from './schemes/index.js';
 export { credentialList, bytesEqual, decodeHex, decodeBase64 } from './schemes/credentials.js';
 export { MAX_IDENTIFIER_LENGTH, IsBoundedIdentifier } from './dto/index.js';
@@ -124,3 +132,52 @@ export { illowSender } from './senders/illow/illow.sender.js';
 export { IllowWebhookGuard } from './senders/illow/illow.guard.js';
 export { IllowWebhookDto, IllowDsrCreatedMetadataDto } from './senders/illow/illow.dto.js';
 export { createIllowVerifier, type IllowCredentials } from './senders/illow/illow.scheme.js';
+
+export { githubSender } from './senders/github/github.sender.js';
+export { GithubWebhookGuard } from './senders/github/github.guard.js';
+export {
+  GithubWebhookDto,
+  GithubUserDto,
+  GithubRepositoryDto,
+  GithubOrganizationDto,
+  GithubInstallationDto,
+} from './senders/github/github.dto.js';
+export {
+  createGithubVerifier,
+  GITHUB_HEADER,
+  GITHUB_EVENT_HEADER,
+  GITHUB_DELIVERY_HEADER,
+  type GithubCredentials,
+} from './senders/github/github.scheme.js';
+
+export { stripeSender } from './senders/stripe/stripe.sender.js';
+export { StripeWebhookGuard } from './senders/stripe/stripe.guard.js';
+export { StripeEventDto, StripeEventDataDto, StripeEventRequestDto } from './senders/stripe/stripe.dto.js';
+export {
+  createStripeVerifier,
+  STRIPE_HEADER,
+  type StripeCredentials,
+} from './senders/stripe/stripe.scheme.js';
+
+export { standardSender } from './senders/standard/standard.sender.js';
+export { StandardWebhookGuard } from './senders/standard/standard.guard.js';
+export { StandardWebhookDto } from './senders/standard/standard.dto.js';
+export {
+  createStandardWebhooksVerifier,
+  STANDARD_WEBHOOK_ID_HEADER,
+  STANDARD_WEBHOOK_TIMESTAMP_HEADER,
+  STANDARD_WEBHOOK_SIGNATURE_HEADER,
+  type StandardWebhooksCredentials,
+} from './senders/standard/standard.scheme.js';
+
+// Any vendor that signs the body with one HMAC in one header (Shopify and many more).
+export { defineHmacWebhookSender, type HmacWebhookSenderSpec } from './senders/hmac/hmac.sender.js';
+export {
+  createHmacVerifier,
+  HMAC_ALGORITHMS,
+  HMAC_ENCODINGS,
+  type HmacSignatureOptions,
+  type HmacCredentials,
+  type HmacAlgorithm,
+  type HmacEncoding,
+} from './senders/hmac/hmac.scheme.js';

@@ -233,7 +233,7 @@ export class WebhooksRegistry implements OnModuleInit {
     if (typeof ref !== 'function') {
       throw new WebhookConfigurationError(
         option,
-        'must be a class or an object with a resolve(tenant, sender) method',
+        'must be a class or an object with a resolve(tenant, lookup) method',
       );
     }
     let instance: unknown;
@@ -250,7 +250,7 @@ export class WebhooksRegistry implements OnModuleInit {
       }
     }
     if (typeof (instance as WebhookCredentialResolver)?.resolve !== 'function') {
-      throw new WebhookConfigurationError(option, `${ref.name} has no resolve(tenant, sender) method`);
+      throw new WebhookConfigurationError(option, `${ref.name} has no resolve(tenant, lookup) method`);
     }
     return instance as WebhookCredentialResolver;
   }

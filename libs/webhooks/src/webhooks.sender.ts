@@ -151,7 +151,21 @@ export interface WebhookCredentialResolver<Credentials = unknown> {
    * or `undefined` when there is no such tenant (answered 404). Called at most once per tenant
    * while its answer is cached, whatever the number of deliveries waiting for it.
    */
-  resolve(tenant: string, sender: string): Credentials | undefined | Promise<Credentials | undefined>;
+  resolve(
+    tenant: string,
+    lookup: WebhookCredentialLookup,
+  ): Credentials | undefined | Promise<Credentials | undefined>;
+}
+
+/** What a resolver is told besides the tenant. */
+export interface WebhookCredentialLookup {
+  /** The id of the sender the delivery came to (`stripe`, or `stripe-connect` for `stripeSender.as(...)`). */
+  readonly sender: string;
+  /**
+   * Aborted when the lookup has waited `timeoutMs`: hand it to your store's client, so that a slow
+   * store is not asked again by every retry while earlier lookups still hang.
+   */
+  readonly signal: AbortSignal;
 }
 
 /** A resolver as `configurePerTenant` takes it: the class (resolved through Nest's injector) or an instance. */

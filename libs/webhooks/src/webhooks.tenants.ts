@@ -70,15 +70,19 @@ export class TenantVerifiers {
 
   private async load(tenant: string): Promise<Entry> {
     let timer: NodeJS.Timeout | undefined;
+    const abort = new AbortController();
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new ResolverTimeout()), this.timeoutMs);
+      timer = setTimeout(() => {
+        reject(new ResolverTimeout());
+        abort.abort(new ResolverTimeout());
+      }, this.timeoutMs);
     });
     let credentials: unknown;
     try {
       credentials = await Promise.race([
         Promise.resolve().then(() => {
           if (this.resolver === undefined) throw new Error('the module has not started yet');
-          return this.resolver.resolve(tenant, this.id);
+          return this.resolver.resolve(tenant, { sender: this.id, signal: abort.signal });
         }),
         timeout,
       ]);

@@ -9,13 +9,25 @@ describe('sendersFromEnv', () => {
   it('switches every sender off, naming the variable, when nothing is set', () => {
     const { senders, disabled } = sendersFromEnv({});
     expect(senders).toEqual([]);
-    expect(disabled.map((d) => d.sender)).toEqual(['oxskyt', 'inkit', 'ovcode', 'certificall', 'illow']);
+    expect(disabled.map((d) => d.sender)).toEqual([
+      'oxskyt',
+      'inkit',
+      'ovcode',
+      'certificall',
+      'illow',
+      'github',
+      'stripe',
+      'standard',
+    ]);
     expect(disabled.map((d) => d.variable)).toEqual([
       'OXSKYT_WEBHOOK_SECRET',
       'INKIT_WEBHOOK_SECRET',
       'OVCODE_API_SECRET',
       expect.stringContaining('CERTIFICALL_AUTH_TOKEN'),
       'ILLOW_PUBLIC_KEY',
+      'GITHUB_WEBHOOK_SECRET',
+      'STRIPE_WEBHOOK_SECRET',
+      'STANDARD_WEBHOOKS_SECRET',
     ]);
   });
 
@@ -26,7 +38,14 @@ describe('sendersFromEnv', () => {
     expect(configured(result, 'inkit')?.credentials).toEqual({ secret: ['old', 'new'] });
     expect(configured(result, 'ovcode')?.definition).toBe(ovcodeSender);
     expect(configured(result, 'ovcode')?.credentials).toEqual({ apiSecret: ['one'] });
-    expect(result.disabled.map((d) => d.sender)).toEqual(['oxskyt', 'certificall', 'illow']);
+    expect(result.disabled.map((d) => d.sender)).toEqual([
+      'oxskyt',
+      'certificall',
+      'illow',
+      'github',
+      'stripe',
+      'standard',
+    ]);
   });
 });
 
@@ -53,6 +72,9 @@ describe('sendersFromEnv warnings about comma-split secrets', () => {
     'OVCODE_API_SECRET',
     'CERTIFICALL_AUTH_TOKEN',
     'CERTIFICALL_API_SECRET',
+    'GITHUB_WEBHOOK_SECRET',
+    'STRIPE_WEBHOOK_SECRET',
+    'STANDARD_WEBHOOKS_SECRET',
   ])('checks %s', (variable) => {
     const env = { [variable]: 'a-rotated-out-secret-0001,short', CERTIFICALL_API_KEY: 'key' };
     expect(sendersFromEnv(env).warnings.join('\n')).toContain(variable);

@@ -1,8 +1,11 @@
 import { certificallRecordTable } from '../senders/certificall/certificall.table.js';
+import { githubRecordTable } from '../senders/github/github.table.js';
 import { illowRecordTable } from '../senders/illow/illow.table.js';
 import { inkitRecordTable } from '../senders/inkit/inkit.table.js';
 import { ovcodeRecordTable } from '../senders/ovcode/ovcode.table.js';
 import { oxskytRecordTable } from '../senders/oxskyt/oxskyt.table.js';
+import { standardRecordTable } from '../senders/standard/standard.table.js';
+import { stripeRecordTable } from '../senders/stripe/stripe.table.js';
 import type { RecordTable, RowOf } from './tables.js';
 
 /** One delivery as answered by the app, accepted or not. */
@@ -28,6 +31,9 @@ export const RECORD_TABLES = [
   ovcodeRecordTable,
   certificallRecordTable,
   illowRecordTable,
+  githubRecordTable,
+  stripeRecordTable,
+  standardRecordTable,
 ] as const;
 
 type AnyRecordTable = (typeof RECORD_TABLES)[number];

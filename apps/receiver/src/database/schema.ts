@@ -34,3 +34,6 @@ export { inkitDocuments } from '../senders/inkit/inkit.table.js';
 export { ovcodeAuthentications } from '../senders/ovcode/ovcode.table.js';
 export { certificallCases } from '../senders/certificall/certificall.table.js';
 export { illowRequests } from '../senders/illow/illow.table.js';
+export { githubDeliveries } from '../senders/github/github.table.js';
+export { stripeEvents } from '../senders/stripe/stripe.table.js';
+export { standardMessages } from '../senders/standard/standard.table.js';

@@ -15,3 +15,14 @@ export function acceptedDelivery(event: WebhookEvent): DeliveryLogEntry {
     rawBody: event.rawBody,
   };
 }
+
+/**
+ * A header the sender's definition requires (its idempotency key, or its event name): a delivery
+ * without it was answered 400 before any handler ran, so its absence here is a bug, and the
+ * handler fails (500, so the sender retries) rather than file a record under no id.
+ */
+export function deliveryHeader(event: WebhookEvent, name: string): string {
+  const value = event.headers[name];
+  if (!value) throw new Error(`${event.sender} delivery ${event.id}: no ${name} header`);
+  return value;
+}

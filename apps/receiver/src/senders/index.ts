@@ -1,5 +1,7 @@
 import { CertificallHandler } from './certificall/certificall.handler.js';
 import { certificallEnv } from './certificall/certificall.env.js';
+import { GithubHandler } from './github/github.handler.js';
+import { githubEnv } from './github/github.env.js';
 import { IllowHandler } from './illow/illow.handler.js';
 import { illowEnv } from './illow/illow.env.js';
 import { InkitHandler } from './inkit/inkit.handler.js';
@@ -8,6 +10,10 @@ import { OvcodeHandler } from './ovcode/ovcode.handler.js';
 import { ovcodeEnv } from './ovcode/ovcode.env.js';
 import { OxskytHandler } from './oxskyt/oxskyt.handler.js';
 import { oxskytEnv } from './oxskyt/oxskyt.env.js';
+import { StandardHandler } from './standard/standard.handler.js';
+import { standardEnv } from './standard/standard.env.js';
+import { StripeHandler } from './stripe/stripe.handler.js';
+import { stripeEnv } from './stripe/stripe.env.js';
 
 /**
  * The receiver's senders, one line each: how its variables configure it, and the handler that
@@ -20,6 +26,9 @@ export const RECEIVER_SENDERS = [
   { env: ovcodeEnv, handler: OvcodeHandler },
   { env: certificallEnv, handler: CertificallHandler },
   { env: illowEnv, handler: IllowHandler },
+  { env: githubEnv, handler: GithubHandler },
+  { env: stripeEnv, handler: StripeHandler },
+  { env: standardEnv, handler: StandardHandler },
 ] as const;
 
 /** Every variable the senders read. */

@@ -1,8 +1,11 @@
 import { certificallSender } from './certificall/certificall.sender.js';
+import { githubSender } from './github/github.sender.js';
 import { illowSender } from './illow/illow.sender.js';
 import { inkitSender } from './inkit/inkit.sender.js';
 import { ovcodeSender } from './ovcode/ovcode.sender.js';
 import { oxskytSender } from './oxskyt/oxskyt.sender.js';
+import { standardSender } from './standard/standard.sender.js';
+import { stripeSender } from './stripe/stripe.sender.js';
 
 /**
  * The senders that ship with the library, written with the public `defineWebhookSender` like a
@@ -15,6 +18,9 @@ export const BUILT_IN_SENDERS = [
   ovcodeSender,
   certificallSender,
   illowSender,
+  githubSender,
+  stripeSender,
+  standardSender,
 ] as const;
 
 /** The built-ins by id, as typed handler names see them. */

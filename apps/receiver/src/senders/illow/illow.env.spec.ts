@@ -15,11 +15,11 @@ describe('illowEnv', () => {
     const dir = mkdtempSync(join(tmpdir(), 'illow-'));
     writeFileSync(join(dir, 'pub.pem'), a.publicKey);
     const body = Buffer.from('{"x":1}');
-    const fromFile = fromEnv({ ILLOW_PUBLIC_KEY: join(dir, 'pub.pem') })!.credentials;
+    const fromFile = fromEnv({ ILLOW_PUBLIC_KEY: join(dir, 'pub.pem') })!.credentials!;
     expect(createIllowVerifier(fromFile)(body, signIllow(body, a) as never).ok).toBe(true);
 
     const oneLine = `${a.publicKey}${b.publicKey}`.replace(/\n/g, '\\n');
-    const both = createIllowVerifier(fromEnv({ ILLOW_PUBLIC_KEY: oneLine })!.credentials);
+    const both = createIllowVerifier(fromEnv({ ILLOW_PUBLIC_KEY: oneLine })!.credentials!);
     const lower = (h: Record<string, string>) =>
       Object.fromEntries(Object.entries(h).map(([k, v]) => [k.toLowerCase(), v]));
     expect(both(body, lower(signIllow(body, a))).ok).toBe(true);

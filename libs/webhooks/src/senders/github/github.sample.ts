@@ -1,0 +1,70 @@
+import type { WebhookSenderSample } from '../../webhooks.sender.js';
+
+const CODERTOCAT = {
+  login: 'Codertocat',
+  id: 21031067,
+  node_id: 'MDQ6VXNlcjIxMDMxMDY3',
+  avatar_url: 'https://avatars1.githubusercontent.com/u/21031067?v=4',
+  url: 'https://api.github.com/users/Codertocat',
+  html_url: 'https://github.com/Codertocat',
+  type: 'User',
+  site_admin: false,
+};
+
+/** GitHub's documented `issues` `opened` example, trimmed of its many `*_url` fields. */
+export const GITHUB_SAMPLE: WebhookSenderSample = {
+  payload: {
+    action: 'opened',
+    issue: {
+      url: 'https://api.github.com/repos/Codertocat/Hello-World/issues/1',
+      repository_url: 'https://api.github.com/repos/Codertocat/Hello-World',
+      html_url: 'https://github.com/Codertocat/Hello-World/issues/1',
+      id: 444500041,
+      node_id: 'MDU6SXNzdWU0NDQ1MDAwNDE=',
+      number: 1,
+      title: 'Spelling error in the README file',
+      user: CODERTOCAT,
+      labels: [
+        {
+          id: 1362934389,
+          node_id: 'MDU6TGFiZWwxMzYyOTM0Mzg5',
+          url: 'https://api.github.com/repos/Codertocat/Hello-World/labels/bug',
+          name: 'bug',
+          color: 'd73a4a',
+          default: true,
+          description: "Something isn't working",
+        },
+      ],
+      state: 'open',
+      locked: false,
+      assignee: CODERTOCAT,
+      assignees: [CODERTOCAT],
+      milestone: null,
+      comments: 0,
+      created_at: '2019-05-15T15:20:18Z',
+      updated_at: '2019-05-15T15:20:18Z',
+      closed_at: null,
+      author_association: 'OWNER',
+      active_lock_reason: null,
+      body: "It looks like you accidently spelled 'commit' with two 't's.",
+    },
+    repository: {
+      id: 186853002,
+      node_id: 'MDEwOlJlcG9zaXRvcnkxODY4NTMwMDI=',
+      name: 'Hello-World',
+      full_name: 'Codertocat/Hello-World',
+      private: false,
+      owner: CODERTOCAT,
+      html_url: 'https://github.com/Codertocat/Hello-World',
+      description: null,
+      fork: false,
+      url: 'https://api.github.com/repos/Codertocat/Hello-World',
+      created_at: '2019-05-15T15:19:25Z',
+      updated_at: '2019-05-15T15:19:27Z',
+      pushed_at: '2019-05-15T15:20:13Z',
+      default_branch: 'master',
+    },
+    sender: CODERTOCAT,
+  },
+  headers: { 'X-GitHub-Event': 'issues' },
+};
