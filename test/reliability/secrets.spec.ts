@@ -1,18 +1,19 @@
 /**
  * Secrets never leave the process. Both the library (in a test app) and the reference receiver
- * (with its database) are configured with distinctive credentials for all five senders, every
+ * (with its database) are configured with distinctive credentials for every built-in sender, every
  * failure path is driven, and everything observable is captured: response statuses, headers and
  * bodies; every log line at every level (the library's Logger('Webhooks') included) and anything
  * written to stdout, stderr or the console; outcome events; handler events; the receiver's API
  * and a dump of its tables. None of it may hold a configured secret (in clear, base64 or hex),
- * the illow private key, the Basic credential, or the credential that would have been valid for
- * any request's body (what a leaky "expected X, got Y" message would print).
+ * the illow private key, the Basic credential, the key behind a Standard Webhooks secret, or the
+ * credential that would have been valid for any request's body and signing time (what a leaky
+ * "expected X, got Y" message would print).
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Inject, Injectable, type INestApplication } from '@nestjs/common';
 import { EventEmitter2, EventEmitterModule } from '@nestjs/event-emitter';
 import { Test } from '@nestjs/testing';
-import { createHash, createPrivateKey, randomBytes } from 'node:crypto';
+import { createHash, createHmac, createPrivateKey, randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { OnWebhook, WebhooksModule, type WebhookEvent } from 'nestjs-webhooks';
@@ -22,10 +23,13 @@ import {
   certificallCases,
   deliveries,
   DRIZZLE,
+  githubDeliveries,
   illowRequests,
   inkitDocuments,
   ovcodeAuthentications,
   oxskytReports,
+  standardMessages,
+  stripeEvents,
   RecordsRepository,
   type Database,
   type DeliveryLogEntry,
@@ -48,6 +52,8 @@ import { CapturingLogger, Corpus, findLeaks, teeStdio, type Forbidden } from './
 import { HttpClient, type Reply } from './hostile/client.js';
 import { BODY_LIMIT, ROUTES } from './hostile/generate.js';
 
+/** The bytes a Standard Webhooks secret holds (its `whsec_` text is their base64): the HMAC key itself. */
+const STANDARD_KEY = 'standard-K3Y-bytes-3f8a1c6e05d9';
 // Distinctive values: any of them found in the captured text is a leak, not a coincidence.
 const SECRETS = {
   oxskytSecret: 'oxskyt-S3CRET-d41e6f0a9b27',
@@ -56,6 +62,9 @@ const SECRETS = {
   certificallBearer: 'certificall-B3ARER-5a4b3c2d1e0f',
   certificallApiSecret: 'certificall-AP1-S3CRET-0f1e2d3c4b5a',
   certificallPassword: 'certificall-PASSW0RD-9a8b7c6d5e4f',
+  githubSecret: 'github-S3CRET-6e2a9c1b4d70',
+  stripeSecret: 'whsec_stripeS3CRET7b1e0d9c2a84f6',
+  standardSecret: `whsec_${Buffer.from(STANDARD_KEY).toString('base64')}`,
 };
 /** Not secrets (the key travels in clear next to the HMAC, the user name inside Basic), but never echoed either. */
 const IDENTIFIERS = { certificallApiKey: 'cf-API-KEY-77c1d2', certificallUsername: 'cf-USERNAME-31ab' };
@@ -75,6 +84,9 @@ const ENV = {
   CERTIFICALL_BASIC_USERNAME: IDENTIFIERS.certificallUsername,
   CERTIFICALL_BASIC_PASSWORD: SECRETS.certificallPassword,
   ILLOW_PUBLIC_KEY: illow.publicKey,
+  GITHUB_WEBHOOK_SECRET: SECRETS.githubSecret,
+  STRIPE_WEBHOOK_SECRET: SECRETS.stripeSecret,
+  STANDARD_WEBHOOKS_SECRET: SECRETS.standardSecret,
 };
 
 /** The same credentials, as the library's test app is configured with them and signs with them. */
@@ -87,6 +99,9 @@ const KEYS: Keyring = {
   certificallSecret: SECRETS.certificallApiSecret,
   basicUser: IDENTIFIERS.certificallUsername,
   basicPassword: SECRETS.certificallPassword,
+  github: SECRETS.githubSecret,
+  stripe: SECRETS.stripeSecret,
+  standard: SECRETS.standardSecret,
   illowPublicKey: illow.publicKey,
   illowPrivateKey,
 };
@@ -97,10 +112,17 @@ type Pairs = [string, string][];
 const JSON_TYPE: Pairs = [['Content-Type', 'application/json']];
 const sample = (sender: Sender) => samples.find((s) => s.sender === sender)!;
 
-/** What the genuine sender sends for `body` (its definition's signer); Certificall by `method`. */
-function sign(sender: Sender, body: Buffer, method: Method = 'hmac'): Pairs {
-  return Object.entries(signAs(sender, body, signingOf(sender, KEYS, method)));
+/**
+ * What the genuine sender sends for `body` (its definition's signer); Certificall by `method`;
+ * Stripe and Standard Webhooks at the signing time (and id) given in `extra`, else now.
+ */
+function sign(sender: Sender, body: Buffer, method: Method = 'hmac', extra: object = {}): Pairs {
+  return Object.entries(signAs(sender, body, { ...signingOf(sender, KEYS, method), ...extra } as never));
 }
+
+const unixNow = () => Math.floor(Date.now() / 1000);
+/** Well beyond the five minutes either way that Stripe and Standard Webhooks signatures are good for. */
+const STALE_SECONDS = 3_600;
 
 /** Same scheme, credential the receiver does not hold. */
 function forge(sender: Sender, body: Buffer): Pairs {
@@ -116,17 +138,62 @@ function malformed(sender: Sender): Pairs {
     ovcode: ['one', 'two'],
     certificall: ['Bearer'],
     illow: ['!!not base64!!'],
+    github: ['sha256=abc'],
+    stripe: [`t=${unixNow()},v1=abc`],
+    standard: ['v1,!!not base64!!'],
   };
-  return values[sender].map((value) => [credentialHeaderOf(sender), value]);
+  // Standard Webhooks reads its id and signing time before the signature: both present and fresh.
+  const beside: Pairs =
+    sender === 'standard'
+      ? [
+          ['webhook-id', `msg_malformed_${counter}`],
+          ['webhook-timestamp', String(unixNow())],
+        ]
+      : [];
+  return [...beside, ...values[sender].map((value): [string, string] => [credentialHeaderOf(sender), value])];
+}
+
+/** The header `name` of a request, if it has one. */
+const headerOf = (headers: Pairs, name: string) => headers.find(([key]) => key.toLowerCase() === name)?.[1];
+
+/**
+ * What the request's headers fix besides the body (Stripe's `t`, Standard Webhooks' id and
+ * timestamp): the expected signature is the one for them, not for now.
+ */
+function signedWith(sender: Sender, headers: Pairs): object {
+  if (sender === 'stripe') {
+    const t = /(?:^|,)t=(\d+)/.exec(headerOf(headers, 'stripe-signature') ?? '')?.[1];
+    return t === undefined ? {} : { timestamp: Number(t) };
+  }
+  if (sender === 'standard') {
+    const id = headerOf(headers, 'webhook-id');
+    const timestamp = headerOf(headers, 'webhook-timestamp');
+    return {
+      ...(id && { id }),
+      ...(timestamp && /^\d+$/.test(timestamp) && { timestamp: Number(timestamp) }),
+    };
+  }
+  return {};
 }
 
 /**
  * Every credential value that would have been valid for this body, in each encoding a
  * sender uses: what an implementation printing "expected …" would leak.
  */
-function expectedCredentials(sender: Sender, body: Buffer): string[] {
+function expectedCredentials(sender: Sender, body: Buffer, headers: Pairs = []): string[] {
   const value = (pairs: Pairs) =>
     pairs.map(([, v]) => v.replace(/^(Bearer|Basic|HMAC-SHA256) /, '').replace(/^.*:/, ''));
+  if (sender === 'github')
+    return [headerOf(sign(sender, body), 'x-hub-signature-256')!.slice('sha256='.length)];
+  if (sender === 'stripe') {
+    const header = headerOf(sign(sender, body, 'hmac', signedWith(sender, headers)), 'stripe-signature')!;
+    return [header.slice(header.indexOf('v1=') + 'v1='.length)];
+  }
+  if (sender === 'standard') {
+    const header = headerOf(sign(sender, body, 'hmac', signedWith(sender, headers)), 'webhook-signature')!;
+    const signature = header.slice('v1,'.length);
+    return [signature, Buffer.from(signature, 'base64').toString('hex')];
+  }
   if (sender !== 'certificall') {
     const values = value(sign(sender, body));
     if (sender === 'illow') values.push(Buffer.from(values[0], 'base64').toString('hex'));
@@ -216,6 +283,13 @@ function staticForbidden(): void {
     forbid(`hex of secret ${name}`, Buffer.from(value).toString('hex'), true);
   }
   for (const [name, value] of Object.entries(IDENTIFIERS)) forbid(`identifier ${name}`, value);
+  // What follows `whsec_` alone, as a log trimming the prefix would print it.
+  forbid('Stripe secret without its prefix', SECRETS.stripeSecret.slice('whsec_'.length));
+  forbid('Standard Webhooks secret without its prefix', SECRETS.standardSecret.slice('whsec_'.length));
+  // The key the Standard Webhooks secret decodes to, which the verifier holds.
+  forbid('Standard Webhooks key', STANDARD_KEY);
+  forbid('Standard Webhooks key (hex)', Buffer.from(STANDARD_KEY).toString('hex'), true);
+  forbid('Standard Webhooks key (base64url)', Buffer.from(STANDARD_KEY).toString('base64url'));
   forbid(
     'OxsKYT secret digest (the appended suffix)',
     createHash('sha256').update(SECRETS.oxskytSecret).digest('hex'),
@@ -237,7 +311,7 @@ const body = (sender: Sender, n: number, extra: Record<string, unknown> = {}) =>
   Buffer.from(JSON.stringify({ ...(sample(sender).vary(n) as object), ...extra, note: `body-canary-${n}` }));
 
 async function send(target: Target, step: Step, path = ROUTES[step.sender]): Promise<Reply> {
-  for (const value of expectedCredentials(step.sender, step.body)) {
+  for (const value of expectedCredentials(step.sender, step.body, step.headers)) {
     forbid(
       `expected credential for ${target.name} ${step.sender} "${step.name}"`,
       value,
@@ -367,6 +441,40 @@ async function drive(target: Target): Promise<void> {
     status: 401,
     reason: 'malformed',
   });
+  // Genuine signatures made an hour ago, and an hour ahead: replays, refused for their time.
+  for (const sender of ['stripe', 'standard'] as const) {
+    for (const [name, at] of [
+      ['stale signature', unixNow() - STALE_SECONDS],
+      ['future signature', unixNow() + STALE_SECONDS],
+    ] as const) {
+      const b = body(sender, ++counter);
+      await send(target, {
+        name,
+        sender,
+        body: b,
+        headers: [...JSON_TYPE, ...sign(sender, b, 'hmac', { timestamp: at })],
+        status: 401,
+        reason: 'timestamp',
+      });
+    }
+  }
+  // GitHub's legacy SHA-1 header, however genuine, is never accepted in place of the SHA-256 one.
+  const gh = body('github', ++counter);
+  const sha1 = createHmac('sha1', SECRETS.githubSecret).update(gh).digest('hex');
+  // Genuine, though refused: redacted like the other, never echoed.
+  forbid('GitHub SHA-1 signature', sha1, true);
+  await send(target, {
+    name: 'legacy SHA-1 signature only',
+    sender: 'github',
+    body: gh,
+    headers: [
+      ...JSON_TYPE,
+      ...sign('github', gh).filter(([name]) => name.toLowerCase() !== 'x-hub-signature-256'),
+      ['X-Hub-Signature', `sha1=${sha1}`],
+    ],
+    status: 401,
+    reason: 'missing',
+  });
 }
 
 async function listen(app: INestApplication): Promise<number> {
@@ -459,6 +567,9 @@ describe('no secret leaves the process', () => {
       certificallCases,
       illowRequests,
       oxskytReports,
+      githubDeliveries,
+      stripeEvents,
+      standardMessages,
     ]) {
       corpus.add('db', await db.select().from(table));
     }
@@ -503,6 +614,7 @@ describe('no secret leaves the process', () => {
       '401 malformed',
       '401 mismatch',
       '401 unsupported',
+      '401 timestamp',
       '400 invalid-payload',
       '400 invalid-body',
       '413 too-large',
@@ -555,7 +667,9 @@ describe('no secret leaves the process', () => {
   it('stored a delivery row for every request, with raw_body only for verified deliveries', () => {
     expect(rows.map((row) => row.statusCode).sort()).toEqual([...receiverTarget.statuses].sort());
     const unverified = rows.filter((row) =>
-      ['missing', 'malformed', 'mismatch', 'unsupported', 'too-large'].includes(row.reason ?? ''),
+      ['missing', 'malformed', 'mismatch', 'unsupported', 'timestamp', 'too-large'].includes(
+        row.reason ?? '',
+      ),
     );
     expect(unverified.length).toBeGreaterThan(20);
     expect(unverified.filter((row) => row.rawBody !== null)).toEqual([]);

@@ -1,4 +1,4 @@
-import { createHash, type KeyObject } from 'node:crypto';
+import { createHash, createHmac, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import fc from 'fast-check';
 import {
   credentialHeaderOf,
@@ -65,6 +65,7 @@ export const KIND_WEIGHTS = {
   'invalid-utf8': 2,
   'deep-json': 0.7,
   'certificall-auth': 5,
+  'sender-headers': 6,
   'long-credential': 1,
   'headers-near-limit': 0.6,
   'headers-over-limit': 0.6,
@@ -118,6 +119,9 @@ export function planKinds(seed: number, count: number): Kind[] {
 
 type Method = CertificallMethod;
 const METHODS: readonly Method[] = ['bearer', 'basic', 'hmac', 'hmac-base64'];
+/** The senders whose signature comes with headers of its own (event, delivery id, signing time). */
+const HEADER_SENDERS = ['github', 'stripe', 'standard'] as const satisfies readonly Sender[];
+type HeaderSender = (typeof HEADER_SENDERS)[number];
 
 interface Delivery {
   sender: Sender;
@@ -138,6 +142,16 @@ const INKIT_EVENTS = [
   'FOLDER_CREATED',
   'SOME_FUTURE_EVENT',
 ];
+const GITHUB_ACTIONS = ['opened', 'edited', 'closed', 'reopened', 'labeled', 'assigned'];
+const STRIPE_TYPES = [
+  'payment_intent.succeeded',
+  'payment_intent.payment_failed',
+  'charge.refunded',
+  'invoice.payment_failed',
+  'issuing_card.shipping.updated',
+  'some_future.event',
+];
+const STANDARD_TYPES = ['contact.created', 'contact.updated', 'invoice.paid', 'invoice.payment.failed'];
 const STEP_ACTIONS = [
   'PHOTOGRAPHY',
   'Photography',
@@ -158,14 +172,19 @@ const CREDENTIAL_HEADER = Object.fromEntries(
 
 /**
  * Where each sender's payloads carry the identifier this generator makes unique per request (and
- * marks for the handler to throw on): the rest of a payload is its documented sample, varied.
+ * marks for the handler to throw on), as a path of properties: the rest of a payload is its
+ * documented sample, varied. GitHub and Standard Webhooks identify a delivery by a header, so their
+ * identifier is that of the object the event is about.
  */
-export const MARKER_FIELD: Readonly<Record<Sender, string>> = {
-  oxskyt: 'id',
-  inkit: 'resource_id',
-  ovcode: 'reference',
-  certificall: 'cfRef',
-  illow: 'idempotencyKey',
+export const MARKER_FIELD: Readonly<Record<Sender, readonly string[]>> = {
+  oxskyt: ['id'],
+  inkit: ['resource_id'],
+  ovcode: ['reference'],
+  certificall: ['cfRef'],
+  illow: ['idempotencyKey'],
+  github: ['issue', 'node_id'],
+  stripe: ['id'],
+  standard: ['data', 'id'],
 };
 const IDENT_PREFIX: Readonly<Record<Sender, string>> = {
   oxskyt: 'rep',
@@ -173,9 +192,55 @@ const IDENT_PREFIX: Readonly<Record<Sender, string>> = {
   ovcode: 'F',
   certificall: 'CF',
   illow: 'idem',
+  github: 'I_kw',
+  stripe: 'evt',
+  standard: 'contact',
 };
 
+/**
+ * The payload field that names (or, GitHub's `action`, refines) the event, where it is not
+ * Inkit's `event_type`: what the `event-type` payloads put hostile names in.
+ */
+const EVENT_FIELD: Partial<Readonly<Record<Sender, string>>> = {
+  github: 'action',
+  stripe: 'type',
+  standard: 'type',
+};
+
+/** The value at `sender`'s MARKER_FIELD in a payload, if there is one. */
+export function markerIdOf(sender: Sender, payload: unknown): unknown {
+  let at: unknown = payload;
+  for (const key of MARKER_FIELD[sender]) {
+    if (typeof at !== 'object' || at === null || !Object.hasOwn(at, key)) return undefined;
+    at = (at as Record<string, unknown>)[key];
+  }
+  return at;
+}
+
+/** `payload` with `value` at `path`, each object on the way copied. */
+function withPath(
+  payload: Record<string, unknown>,
+  path: readonly string[],
+  value: unknown,
+): Record<string, unknown> {
+  const [key, ...rest] = path;
+  if (key === undefined) return payload;
+  const inner = payload[key];
+  const next =
+    rest.length === 0
+      ? value
+      : withPath(
+          typeof inner === 'object' && inner !== null ? (inner as Record<string, unknown>) : {},
+          rest,
+          value,
+        );
+  return { ...payload, [key]: next };
+}
+
 export class RequestFactory {
+  /** An ed25519 key the receivers do not know (none of them is configured with a public key). */
+  private readonly attackerEd25519 = generateKeyPairSync('ed25519').privateKey;
+
   constructor(
     private readonly seed: number,
     private readonly keys: SigningKeys,
@@ -186,7 +251,12 @@ export class RequestFactory {
   build(seq: number): HostileRequest {
     const kind = this.plan[seq];
     const rng = new Rng(seedFor(this.seed, seq));
-    const sender = kind === 'certificall-auth' ? 'certificall' : rng.pick(SENDERS);
+    const sender =
+      kind === 'certificall-auth'
+        ? 'certificall'
+        : kind === 'sender-headers'
+          ? rng.pick(HEADER_SENDERS)
+          : rng.pick(SENDERS);
     const made = this.make(kind, seq, sender, rng);
     const headers = [...made.headers, [SEQ_HEADER, String(seq)] as [string, string]];
     return {
@@ -319,6 +389,8 @@ export class RequestFactory {
         return this.deepJson(seq, sender, rng);
       case 'certificall-auth':
         return this.certificallAuth(seq, rng);
+      case 'sender-headers':
+        return this.senderHeaders(seq, sender as HeaderSender, rng);
       case 'long-credential':
         return this.longCredential(this.delivery(rng, seq, sender), rng);
       case 'headers-near-limit':
@@ -393,11 +465,11 @@ export class RequestFactory {
     seq: number,
   ): Record<string, unknown> {
     const sample = structuredClone(definitionOf(sender).sample.payload) as Record<string, any>;
-    return {
-      ...sample,
-      ...this.variation(sender, sample, rng, seq),
-      [MARKER_FIELD[sender]]: ident(IDENT_PREFIX[sender]),
-    };
+    return withPath(
+      { ...sample, ...this.variation(sender, sample, rng, seq) },
+      MARKER_FIELD[sender],
+      ident(IDENT_PREFIX[sender]),
+    );
   }
 
   private variation(
@@ -436,6 +508,33 @@ export class RequestFactory {
           companyId: `company-${rng.hex(3)}`,
           metadata: { ...sample.metadata, id: `dsr-${seq}`, requestStatus: note },
         };
+      case 'github':
+        return {
+          action: rng.pick(GITHUB_ACTIONS),
+          issue: { ...sample.issue, id: rng.int(1_000_000_000), number: seq, title: note },
+          // Deliveries to a GitHub App carry its installation, a user's own hooks do not.
+          ...(rng.chance(0.3)
+            ? { installation: { id: rng.range(1, 99_999_999), node_id: `MDIz${rng.hex(6)}` } }
+            : {}),
+        };
+      case 'stripe':
+        return {
+          type: rng.pick(STRIPE_TYPES),
+          created: 1_680_800_510 + rng.int(100_000_000),
+          livemode: rng.chance(0.2),
+          data: {
+            object: { ...sample.data.object, amount: rng.int(1_000_000), description: note },
+            ...(rng.chance(0.3) ? { previous_attributes: { description: null } } : {}),
+          },
+          ...(rng.chance(0.3) ? { request: { id: null, idempotency_key: null } } : {}),
+          ...(rng.chance(0.2) ? { account: `acct_${rng.hex(8)}` } : {}),
+        };
+      case 'standard':
+        return {
+          type: rng.pick(STANDARD_TYPES),
+          timestamp: new Date(Date.UTC(2022, 10, 3) + rng.int(1e11)).toISOString(),
+          data: { ...sample.data, note },
+        };
     }
   }
 
@@ -453,6 +552,11 @@ export class RequestFactory {
       rng.chance(0.5) ? name.toLowerCase() : name,
       value,
     ]);
+  }
+
+  /** What the real sender would send for these bytes when it signs with more than its keys (a time, an id). */
+  private signWith(sender: Sender, body: Buffer, extra: object): [string, string][] {
+    return Object.entries(signAs(sender, body, { ...signingOf(sender, this.keys), ...extra } as never));
   }
 
   /** The same scheme with a credential the receiver does not hold (the identifiers are known). */
@@ -571,8 +675,10 @@ export class RequestFactory {
 
   private sigBitflip(d: Delivery, rng: Rng): Made {
     const value = this.credentialOf(d);
-    // Change the credential part only, keeping the scheme word, so the check reaches the comparison.
-    const start = d.sender === 'certificall' ? value.indexOf(' ') + 1 : 0;
+    // Change the credential part only, keeping the scheme word (Certificall's), the prefix (GitHub's
+    // `sha256=`), the timestamp (Stripe's) or the version (Standard Webhooks'), so the check
+    // reaches the comparison.
+    const start = signatureStart(d.sender, value);
     const at = rng.range(start, value.length - 1);
     const alphabet = /^[0-9a-f]+$/i.test(value.slice(start))
       ? '0123456789abcdef'
@@ -602,6 +708,12 @@ export class RequestFactory {
       variants = tokenVariants(value);
     } else if (d.sender === 'illow') {
       variants = base64Variants(value, 'illow');
+    } else if (d.sender === 'github') {
+      variants = githubVariants(value, rng);
+    } else if (d.sender === 'stripe') {
+      variants = stripeVariants(value, rng);
+    } else if (d.sender === 'standard') {
+      variants = standardVariants(value, rng);
     } else {
       const space = value.indexOf(' ');
       const scheme = value.slice(0, space);
@@ -663,6 +775,22 @@ export class RequestFactory {
       ovcode: ['x_api_secret', 'x-api-secrets', 'X-Api-Key', 'api-secret', 'X-Api-Secret-'],
       certificall: ['Authorisation', 'X-Authorization', 'Proxy-Authorization', 'Authorization-Token'],
       illow: ['Illow_Signature', 'X-Illow-Signature', 'Illow-Signatures', 'Signature', 'X-Signature'],
+      // The legacy X-Hub-Signature is GitHub's own name, but for SHA-1: never a place for the SHA-256.
+      github: ['X-Hub-Signature', 'X-Hub-Signature-512', 'X-Hub-Signature_256', 'Hub-Signature-256'],
+      stripe: [
+        'Stripe_Signature',
+        'X-Stripe-Signature',
+        'Stripe-Signatures',
+        'Signature',
+        'Webhook-Signature',
+      ],
+      standard: [
+        'webhook_signature',
+        'Webhook-Signatures',
+        'X-Webhook-Signature',
+        'Signature',
+        'Stripe-Signature',
+      ],
     };
     if (d.method?.startsWith('hmac') && rng.chance(0.3)) {
       const name = rng.pick(['X-API_KEY', 'Api-Key', 'X-Api-Keys']);
@@ -776,7 +904,7 @@ export class RequestFactory {
         () =>
           JSON.stringify({
             ...base,
-            event_type: rng.pick([
+            [EVENT_FIELD[sender] ?? 'event_type']: rng.pick([
               'a.b',
               '../x',
               '**',
@@ -1049,6 +1177,160 @@ export class RequestFactory {
     };
   }
 
+  /**
+   * What travels beside a signature: GitHub's event and delivery headers (not signed: a bad one is
+   * a bad request, 400, once the signature holds), the signing time of Stripe and Standard Webhooks
+   * (signed, and refused beyond five minutes either way), Standard Webhooks' id (signed), and keys
+   * derived the way the other of those two derives them (Stripe uses the `whsec_` text whole,
+   * Standard Webhooks the bytes its base64 holds).
+   */
+  private senderHeaders(seq: number, sender: HeaderSender, rng: Rng): Made {
+    const d = this.delivery(rng, seq, sender);
+    const now = Math.floor(Date.now() / 1000);
+    // Far enough inside or outside the five minutes that the time a request takes cannot move it across.
+    const times: [string, number, number][] = [
+      ['fresh-past', now - rng.range(0, 280), 200],
+      ['fresh-future', now + rng.range(1, 280), 200],
+      ['stale', now - rng.range(320, 30 * 86_400), 401],
+      ['future', now + rng.range(320, 10_000_000), 401],
+      ['epoch', 0, 401],
+      ['milliseconds', Date.now(), 401],
+    ];
+    const without = (...names: string[]) => {
+      const dropped = names.map((name) => name.toLowerCase());
+      return d.headers.filter(([name]) => !dropped.includes(name.toLowerCase()));
+    };
+    const valueOf = (name: string) => d.headers.find(([key]) => key.toLowerCase() === name)![1];
+    const replaced = (name: string, ...values: string[]): [string, string][] => [
+      ...without(name),
+      ...values.map((value) => [name, value] as [string, string]),
+    ];
+    type Variant = [string, () => [string, string][], number];
+    let variants: Variant[];
+    if (sender === 'github') {
+      const delivery = valueOf('x-github-delivery');
+      const sha1 = (secret: string) => `sha1=${createHmac('sha1', secret).update(d.body).digest('hex')}`;
+      const forged256 = this.forge('github', d.body, rng).find(([k]) => k === 'X-Hub-Signature-256')!;
+      variants = [
+        ['event-missing', () => without('x-github-event'), 400],
+        ['event-capitalized', () => replaced('X-GitHub-Event', 'Issues'), 400],
+        ['event-dotted', () => replaced('X-GitHub-Event', 'issues.opened'), 400],
+        ['event-long', () => replaced('X-GitHub-Event', 'a'.repeat(rng.range(61, 300))), 400],
+        ['event-repeated', () => replaced('X-GitHub-Event', 'issues', 'issues'), 400],
+        ['event-other', () => replaced('X-GitHub-Event', rng.pick(['push', 'pull_request', 'ping'])), 200],
+        ['delivery-missing', () => without('x-github-delivery'), 400],
+        ['delivery-repeated', () => replaced('X-GitHub-Delivery', delivery, delivery), 400],
+        [
+          'delivery-long',
+          () => replaced('X-GitHub-Delivery', `${delivery}-${'0'.repeat(rng.range(70, 400))}`),
+          400,
+        ],
+        // The SHA-1 header, however genuine, is never enough on its own, and never in the way.
+        [
+          'sha1-only',
+          () => [
+            ...without('x-hub-signature-256', 'x-hub-signature'),
+            ['X-Hub-Signature', sha1(this.keys.github)],
+          ],
+          401,
+        ],
+        [
+          'sha1-forged-beside-genuine',
+          () => [...d.headers, ['X-Hub-Signature', sha1('not-the-secret')]],
+          200,
+        ],
+        [
+          'sha1-genuine-beside-forged',
+          () => [...without('x-hub-signature-256'), forged256, ['X-Hub-Signature', sha1(this.keys.github)]],
+          401,
+        ],
+      ];
+    } else if (sender === 'stripe') {
+      const header = valueOf('stripe-signature');
+      const t = /^t=(\d+),/.exec(header)![1]!;
+      const rest = header.slice(header.indexOf(','));
+      // HMAC-SHA256 of `<t>.<body>` under the bytes behind `whsec_`: the Standard Webhooks way, not Stripe's.
+      const decodedKey = Buffer.from(this.keys.stripe.replace(/^whsec_/, ''), 'base64');
+      const underDecodedKey = createHmac('sha256', decodedKey).update(`${now}.`).update(d.body).digest('hex');
+      variants = [
+        ...times.map(([name, at, status]): Variant => [
+          name,
+          () => [...without('stripe-signature'), ...this.signWith('stripe', d.body, { timestamp: at })],
+          status,
+        ]),
+        ['leading-zero', () => replaced('Stripe-Signature', `t=0${t}${rest}`), 401],
+        ['plus-sign', () => replaced('Stripe-Signature', `t=+${t}${rest}`), 401],
+        ['fraction', () => replaced('Stripe-Signature', `t=${t}.0${rest}`), 401],
+        ['shifted', () => replaced('Stripe-Signature', `t=${Number(t) + rng.pick([-1, 1])}${rest}`), 401],
+        ['timestamp-removed', () => replaced('Stripe-Signature', rest.slice(1)), 401],
+        ['key-base64-decoded', () => replaced('Stripe-Signature', `t=${now},v1=${underDecodedKey}`), 401],
+      ];
+    } else {
+      const id = valueOf('webhook-id');
+      const timestamp = valueOf('webhook-timestamp');
+      const signature = valueOf('webhook-signature');
+      // HMAC-SHA256 under the `whsec_` text itself, as Stripe keys it: not this scheme's key.
+      const underText = createHmac('sha256', this.keys.standard)
+        .update(`${id}.${timestamp}.`)
+        .update(d.body)
+        .digest('base64');
+      variants = [
+        ...times.map(([name, at, status]): Variant => [
+          name,
+          () => [
+            ...without('webhook-id', 'webhook-timestamp', 'webhook-signature'),
+            ...this.signWith('standard', d.body, { timestamp: at }),
+          ],
+          status,
+        ]),
+        [
+          'timestamp-shifted',
+          () => replaced('webhook-timestamp', String(Number(timestamp) + rng.pick([-1, 1]))),
+          401,
+        ],
+        ['timestamp-leading-zero', () => replaced('webhook-timestamp', `0${timestamp}`), 401],
+        ['timestamp-missing', () => without('webhook-timestamp'), 401],
+        ['timestamp-repeated', () => replaced('webhook-timestamp', timestamp, timestamp), 401],
+        ['id-changed', () => replaced('webhook-id', `${id}x`), 401],
+        ['id-missing', () => without('webhook-id'), 401],
+        ['id-repeated', () => replaced('webhook-id', id, id), 401],
+        // The signed content still splits one way: the timestamp is digits only.
+        [
+          'id-dotted',
+          () => [
+            ...without('webhook-id', 'webhook-timestamp', 'webhook-signature'),
+            ...this.signWith('standard', d.body, { id: `msg.${seq}.${rng.hex(4)}.` }),
+          ],
+          200,
+        ],
+        [
+          'id-long',
+          () => [
+            ...without('webhook-id', 'webhook-timestamp', 'webhook-signature'),
+            ...this.signWith('standard', d.body, { id: `msg_${seq}_${'m'.repeat(rng.range(256, 2000))}` }),
+          ],
+          401,
+        ],
+        ['key-whsec-text', () => replaced('webhook-signature', `v1,${underText}`), 401],
+        [
+          'ed25519-unknown-key',
+          () => [
+            ...without('webhook-id', 'webhook-timestamp', 'webhook-signature'),
+            ...Object.entries(signAs('standard', d.body, { id, privateKey: this.attackerEd25519 })),
+          ],
+          401,
+        ],
+        [
+          'ed25519-beside-genuine',
+          () => replaced('webhook-signature', `v1a,${rng.bytes(64).toString('base64')} ${signature}`),
+          200,
+        ],
+      ];
+    }
+    const [variant, headers, status] = rng.pick(variants);
+    return { body: d.body, headers: headers(), variant, expect: [status] };
+  }
+
   private longCredential(d: Delivery, rng: Rng): Made {
     const value = this.credentialOf(d);
     const extra = rng.range(4_100, 12_000);
@@ -1250,6 +1532,94 @@ function base64Variants(b64: string, sender: 'illow' | 'certificall'): [string, 
       401,
     ],
     ['spaced-lines', std.replace(/(.{16})/g, '$1 ').trim(), 401],
+  ];
+}
+
+/** Where the signature itself starts in the credential header's value. */
+function signatureStart(sender: Sender, value: string): number {
+  switch (sender) {
+    case 'certificall':
+      return value.indexOf(' ') + 1;
+    case 'github':
+      return value.startsWith('sha256=') ? 'sha256='.length : 0;
+    case 'stripe':
+      return value.indexOf('v1=') + 'v1='.length;
+    case 'standard':
+      return value.indexOf(',') + 1;
+    default:
+      return 0;
+  }
+}
+
+/** Encodings of GitHub's `sha256=<hex>`, with the status each must get. */
+function githubVariants(value: string, rng: Rng): [string, string, number][] {
+  const hex = value.slice('sha256='.length);
+  return [
+    ...hexVariants(hex, rng).map(([name, encoded, status]): [string, string, number] =>
+      // Outer whitespace around the whole value (stripped by the server), not after the prefix.
+      name === 'outer-whitespace' ? [name, ` \t${value}  `, status] : [name, `sha256=${encoded}`, status],
+    ),
+    ['prefix-upper', `SHA256=${hex}`, 401],
+    ['no-prefix', hex, 401],
+    ['sha1-prefix', `sha1=${hex}`, 401],
+    ['colon', `sha256:${hex}`, 401],
+    ['space-after-prefix', `sha256= ${hex}`, 401],
+  ];
+}
+
+/** Variants of Stripe's `t=<unix>,v1=<hex>`, with the status each must get. */
+function stripeVariants(value: string, rng: Rng): [string, string, number][] {
+  const comma = value.indexOf(',');
+  const t = value.slice(0, comma);
+  const hex = value.slice(value.indexOf('v1=') + 'v1='.length);
+  const other = () => rng.hex(32);
+  return [
+    ...hexVariants(hex, rng).map(([name, encoded, status]): [string, string, number] =>
+      name === 'outer-whitespace' ? [name, ` \t${value}  `, status] : [name, `${t},v1=${encoded}`, status],
+    ),
+    // Stripe's header is a set of items: any order, one v1 per active secret, a v0 in test mode.
+    ['v1-first', `v1=${hex},${t}`, 200],
+    ['forged-then-genuine', `${t},v1=${other()},v1=${hex}`, 200],
+    ['genuine-then-forged', `${t},v1=${hex},v1=${other()}`, 200],
+    ['with-v0', `${t},v1=${hex},v0=${other()}`, 200],
+    ['unknown-item', `${t},v1=${hex},x=${other()}`, 200],
+    ['v0-only', `${t},v0=${hex}`, 401],
+    ['upper-key', `${t},V1=${hex}`, 401],
+    ['no-timestamp', `v1=${hex}`, 401],
+    ['two-timestamps', `${t},${t},v1=${hex}`, 401],
+    ['space-after-comma', `${t}, v1=${hex}`, 401],
+    ['semicolon', `${t};v1=${hex}`, 401],
+    ['bare-item', `${t},v1=${hex},x`, 401],
+    ['too-many-items', `${t},${Array.from({ length: 20 }, () => `v0=${other()}`).join(',')},v1=${hex}`, 401],
+  ];
+}
+
+/** Variants of a Standard Webhooks `v1,<base64>` signature list, with the status each must get. */
+function standardVariants(value: string, rng: Rng): [string, string, number][] {
+  const b64 = value.slice('v1,'.length);
+  const bytes = Buffer.from(b64, 'base64');
+  const other = () => `v1,${rng.bytes(32).toString('base64')}`;
+  return [
+    ['outer-whitespace', ` ${value}\t`, 200],
+    // Space-separated, any of them may match; other versions are a later specification's.
+    ['forged-then-genuine', `${other()} ${value}`, 200],
+    ['genuine-then-forged', `${value} ${other()}`, 200],
+    ['double-space', `${other()}  ${value}`, 200],
+    ['several', `${Array.from({ length: 5 }, other).join(' ')} ${value}`, 200],
+    ['unknown-version-beside', `v2,${rng.bytes(32).toString('base64')} ${value}`, 200],
+    ['too-many', `${Array.from({ length: 40 }, other).join(' ')} ${value}`, 401],
+    ['unknown-version-only', `v2,${b64}`, 401],
+    ['upper-version', `V1,${b64}`, 401],
+    ['no-comma', `v1 ${b64}`, 401],
+    ['empty-signature', 'v1,', 401],
+    ['tab-separated', `${other()}\t${value}`, 401],
+    ['comma-separated', `${other()},${value}`, 401],
+    ['base64url', `v1,${bytes.toString('base64url')}`, 401],
+    ['unpadded', `v1,${b64.replace(/=+$/, '')}`, 401],
+    ['hex', `v1,${bytes.toString('hex')}`, 401],
+    ['inner-space', `v1,${b64.slice(0, 8)} ${b64.slice(8)}`, 401],
+    ['truncated', `v1,${b64.slice(0, -4)}`, 401],
+    ['doubled', `v1,${b64}${b64}`, 401],
   ];
 }
 

@@ -20,6 +20,13 @@ export type HeaderPairs = readonly (readonly [string, string])[];
  * Per the vendors' documented schemes: OxsKYT and Certificall HMAC may have signed the compact
  * `JSON.stringify(JSON.parse(body))` instead of the bytes; OVCODE's token and Certificall's
  * bearer/basic credentials do not cover the body at all, so any body with them is authentic.
+ * GitHub signs the bytes in `X-Hub-Signature-256` (`sha256=` and the HMAC); its SHA-1
+ * `X-Hub-Signature` is not a credential here, as GitHub's own guidance is to check the SHA-256 one.
+ * Stripe signs `<t>.<body>` with the whole `whsec_` string as key; Standard Webhooks signs
+ * `<webhook-id>.<webhook-timestamp>.<body>` with the base64-decoded part after `whsec_` as key.
+ * Both put the signing time under the signature, and both documents tell receivers to refuse one
+ * more than five minutes from now: a genuine signature that old (or that far ahead) is a replay,
+ * not a delivery, so it is not authentic here either.
  */
 export function createOracle(
   secrets: SenderSecrets,
@@ -32,6 +39,9 @@ export function createOracle(
   const certificall = hmac(secrets.certificallSecret);
   const illowKey: KeyObject = createPublicKey(secrets.illowPublicKey);
   const basicPair = `${secrets.basicUser}:${secrets.basicPassword}`;
+  const github = hmac(secrets.github);
+  const stripe = hmac(secrets.stripe);
+  const standard = hmacWithKey(Buffer.from(secrets.standard.replace(/^whsec_/, ''), 'base64'));
 
   return (sender, body, headers) => {
     switch (sender) {
@@ -63,8 +73,52 @@ export function createOracle(
           return false;
         });
       }
+      case 'github':
+        return values(headers, 'x-hub-signature-256').some((value) => {
+          const match = /^sha256=(.*)$/i.exec(value);
+          return match !== null && anyDecodes([match[1]!.trim()], [github(body)]);
+        });
+      case 'stripe':
+        return values(headers, 'stripe-signature').some((value) => {
+          const items = value.split(',').map((item) => item.trim());
+          const signatures = items.filter((item) => item.startsWith('v1=')).map((item) => item.slice(3));
+          return items
+            .filter((item) => item.startsWith('t='))
+            .map((item) => item.slice(2))
+            .some(
+              (t) =>
+                fresh(t) && anyDecodes(signatures, [stripe(Buffer.concat([Buffer.from(`${t}.`), body]))]),
+            );
+        });
+      case 'standard': {
+        const signatures = values(headers, 'webhook-signature')
+          .flatMap((value) => value.split(/\s+/))
+          .filter((entry) => entry.startsWith('v1,'))
+          .map((entry) => entry.slice(3));
+        if (signatures.length === 0) return false;
+        return values(headers, 'webhook-id').some((id) =>
+          values(headers, 'webhook-timestamp').some(
+            (timestamp) =>
+              fresh(timestamp) &&
+              anyDecodes(signatures, [standard(Buffer.concat([Buffer.from(`${id}.${timestamp}.`), body]))]),
+          ),
+        );
+      }
     }
   };
+}
+
+/** Both Stripe's and the Standard Webhooks documents: refuse a signing time more than 5 minutes from now. */
+const TOLERANCE_SECONDS = 300;
+
+/** A signing time in Unix seconds within the documented tolerance of now, either way. */
+function fresh(timestamp: string): boolean {
+  if (!/^\d+$/.test(timestamp)) return false;
+  return Math.abs(Date.now() / 1000 - Number(timestamp)) <= TOLERANCE_SECONDS;
+}
+
+function hmacWithKey(key: Buffer): (message: Buffer) => Buffer {
+  return (message) => createHmac('sha256', key).update(message).digest();
 }
 
 /** Values of every header named `name` (any case), with the outer whitespace the server strips. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { createHash } from 'node:crypto';
 import { ACCEPTED, accepted, type Accepted } from '../schemes/index.js';
-import { idempotencyKeyOf, type WebhookSender } from '../webhooks.sender.js';
+import { EVENT_TYPE_PATTERN, idempotencyKeyOf, type WebhookSender } from '../webhooks.sender.js';
 import { validatePayload } from '../dto/validate.js';
 import { generateIllowKeyPair } from './illow/illow.scheme.js';
 import { BUILT_IN_SENDERS } from './index.js';
@@ -128,15 +128,20 @@ describe('built-in de-duplication windows', () => {
   });
 
   it('leaves every other sender on the general window', () => {
-    for (const id of ['oxskyt', 'ovcode', 'certificall', 'illow'] as const) {
+    for (const id of ['oxskyt', 'ovcode', 'certificall', 'illow', 'github', 'stripe', 'standard'] as const) {
       expect(SENDERS[id].ttlByEvent).toBeUndefined();
     }
   });
 });
 
 const illowKeys = generateIllowKeyPair();
-/** Test credentials per built-in: what the receiver is configured with, and what the sender signs with. */
-const CREDENTIALS: Record<(typeof BUILT_IN_SENDERS)[number]['id'], { verify: unknown; sign: unknown }[]> = {
+type Id = (typeof BUILT_IN_SENDERS)[number]['id'];
+/**
+ * Test credentials per built-in: what the receiver is configured with, what the sender signs with,
+ * and the headers its signer sends that carry no credential (ids, timestamps, event names: signed
+ * or public, and left visible on purpose), which are therefore not among those it always redacts.
+ */
+const CREDENTIALS: Record<Id, { verify: unknown; sign: unknown; visible?: readonly string[] }[]> = {
   oxskyt: [{ verify: { secret: 'oxs-secret' }, sign: { secret: 'oxs-secret' } }],
   inkit: [{ verify: { secret: 'ink-secret' }, sign: { secret: 'ink-secret' } }],
   ovcode: [{ verify: { apiSecret: 'ovc-token' }, sign: { apiSecret: 'ovc-token' } }],
@@ -152,7 +157,37 @@ const CREDENTIALS: Record<(typeof BUILT_IN_SENDERS)[number]['id'], { verify: unk
     },
   ],
   illow: [{ verify: { publicKey: illowKeys.publicKey }, sign: { privateKey: illowKeys.privateKey } }],
+  github: [
+    {
+      verify: { secret: 'gh-secret' },
+      sign: { secret: 'gh-secret', event: 'issues' },
+      visible: ['x-github-delivery', 'x-github-event'],
+    },
+  ],
+  stripe: [{ verify: { secret: 'whsec_stripe-secret' }, sign: { secret: 'whsec_stripe-secret' } }],
+  standard: [
+    {
+      verify: { secret: `whsec_${Buffer.from('standard-key').toString('base64')}` },
+      sign: { secret: `whsec_${Buffer.from('standard-key').toString('base64')}` },
+      visible: ['webhook-id', 'webhook-timestamp'],
+    },
+  ],
 };
+
+/** The event type each built-in's sample is named, as its vendor's documentation names it. */
+const SAMPLE_TYPES: Record<Id, string> = {
+  oxskyt: 'REPORT_GENERATED',
+  inkit: 'DOCUMENT_CREATE_FINISHED',
+  ovcode: 'AUTHENTICATION_SUCCEEDED',
+  certificall: 'CASE_VALIDATED',
+  illow: 'DSR_CREATED',
+  github: 'issues.opened',
+  stripe: 'payment_intent.succeeded',
+  standard: 'contact.created',
+};
+
+const lowerCased = (headers: Record<string, string>) =>
+  Object.fromEntries(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value]));
 
 describe.each(BUILT_IN_SENDERS.map((sender) => [sender.id, sender] as const))(
   'the %s definition',
@@ -163,29 +198,47 @@ describe.each(BUILT_IN_SENDERS.map((sender) => [sender.id, sender] as const))(
       const validated = validatePayload(sender.dto as new () => object, sender.sample.payload);
       if (!validated.ok) throw new Error(`the sample fails its DTO: ${validated.errors.join('; ')}`);
       const payload = validated.value as never;
-      const context = { rawBody: body, headers: {}, verification: ACCEPTED };
+      // What arrives with the sample: its documented headers and those its signer sends (GitHub's
+      // event and delivery, Standard Webhooks' id), which some senders name or key deliveries by.
+      const signed = (sender as WebhookSender).sign(body, CREDENTIALS[id][0]!.sign);
+      const headers = lowerCased({ ...sender.sample.headers, ...signed });
+      const context = { rawBody: body, headers, verification: ACCEPTED };
       const type = sender.eventType === 'route' ? sender.sample.event : sender.eventType(payload, context);
-      expect(type).toMatch(/^[A-Za-z0-9_-]{1,100}$/);
+      expect(type).toBe(SAMPLE_TYPES[id]);
+      // Each level a word of at most 100 characters, the dots (Stripe's, GitHub's action) between them.
+      expect(type).toMatch(EVENT_TYPE_PATTERN);
+      for (const level of type!.split('.')) expect(level).toMatch(/^[A-Za-z0-9_-]{1,100}$/);
       if (sender.eventTypes) expect(sender.eventTypes).toContain(type);
       expect(idempotencyKeyOf(id, sender.idempotencyKey(payload, context))).toMatch(new RegExp(`^${id}:.+`));
     });
 
-    it('lists, among the headers it always redacts, every header its signer sends; what it signs, it verifies', () => {
-      for (const { verify, sign } of CREDENTIALS[id]) {
+    it('lists, among the headers it always redacts, every credential header its signer sends; what it signs, it verifies', () => {
+      for (const { verify, sign, visible = [] } of CREDENTIALS[id]) {
         const signed = (sender as WebhookSender).sign(body, sign);
         const names = Object.keys(signed).map((name) => name.toLowerCase());
         expect(names.length).toBeGreaterThan(0);
+        // Every header sent is either redacted or one this test knows to carry no credential: a
+        // header the signer adds later is redacted, or this list says why not.
         for (const name of names)
-          expect([name, sender.credentialHeaders.includes(name)]).toEqual([name, true]);
+          expect([name, sender.credentialHeaders.includes(name) !== visible.includes(name)]).toEqual([
+            name,
+            true,
+          ]);
+        expect(names.filter((name) => sender.credentialHeaders.includes(name)).length).toBeGreaterThan(0);
         const verifier = (sender as WebhookSender).verifier(verify, `senders.${id}`);
-        const headers = Object.fromEntries(
-          Object.entries(signed).map(([name, value]) => [name.toLowerCase(), value]),
-        );
+        const headers = lowerCased(signed);
         expect(verifier(body, headers).ok).toBe(true);
         // Tokens (OVCODE's, Certificall's Bearer and Basic) authenticate the channel, not the body.
         const method = (sign as { method?: string }).method;
         const bindsBody = id !== 'ovcode' && method !== 'bearer' && method !== 'basic';
         expect(verifier(Buffer.concat([body, Buffer.from(' x')]), headers).ok).toBe(!bindsBody);
+        // What travels beside the signature and is signed with it (GitHub's event and delivery are
+        // not) cannot be changed without the signature failing.
+        for (const name of names.filter((n) => !sender.credentialHeaders.includes(n))) {
+          const changed = { ...headers, [name]: `${headers[name]}1` };
+          const signedToo = id === 'standard';
+          expect([name, verifier(body, changed).ok]).toEqual([name, !signedToo]);
+        }
       }
     });
   },
