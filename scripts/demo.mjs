@@ -5,9 +5,10 @@
 //
 // Everything about the senders comes from their definitions (the library's BUILT_IN_SENDERS): the
 // list, the credential flags and the variables the CLI and the receiver read them from, the sample
-// each sends by default. Only the receiver's variable for a public key is named here.
+// each sends by default, the form of a secret (scripts/sender-deliveries.mjs reads it from the
+// flag's placeholder). Only the receiver's variable for a public key is named here.
 import { execFile, spawn } from 'node:child_process';
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync, createWriteStream } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -17,6 +18,7 @@ import { promisify } from 'node:util';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const { BUILT_IN_SENDERS } = await import(join(root, 'libs/webhooks/dist/index.js'));
+const { freshSecret } = await import('./sender-deliveries.mjs');
 const cliPath = join(root, 'libs/webhooks/dist/cli/main.js');
 const mainPath = join(root, 'apps/receiver/dist/main.js');
 
@@ -27,7 +29,6 @@ const mainPath = join(root, 'apps/receiver/dist/main.js');
 const RECEIVER_PUBLIC_KEY_VARIABLES = { illow: 'ILLOW_PUBLIC_KEY' };
 
 const work = mkdtempSync(join(tmpdir(), 'nestjs-webhooks-demo-'));
-const secret = () => randomBytes(18).toString('base64url');
 
 /** Fresh credentials for every credential flag of every sender, in the variables both sides read. */
 const cliEnv = {};
@@ -35,7 +36,7 @@ const receiverEnv = {};
 for (const sender of BUILT_IN_SENDERS) {
   for (const [flag, credential] of Object.entries(sender.cli?.credentials ?? {})) {
     if (!credential.key) {
-      cliEnv[credential.env] = receiverEnv[credential.env] = secret();
+      cliEnv[credential.env] = receiverEnv[credential.env] = freshSecret(credential);
       continue;
     }
     const publicVariable = RECEIVER_PUBLIC_KEY_VARIABLES[sender.id];
@@ -91,9 +92,9 @@ try {
   const forged = await send(story, [...guesses, '--body', join(work, 'forged.json')]);
   rows.push(await row(story, 'forged (wrong credentials)', forged, forgedBody, 401, false));
 
-  const before = await findRecord(story.id, story.sample.payload);
+  const before = await findRecord(story.id, identifiers(story.sample.payload));
   const duplicate = await send(story, []);
-  const after = await findRecord(story.id, story.sample.payload);
+  const after = await findRecord(story.id, identifiers(story.sample.payload));
   const unchanged = JSON.stringify(before) === JSON.stringify(after);
   const dupRow = await row(story, 'duplicate of the sample', duplicate, story.sample.payload, 200, true);
   dupRow.record = unchanged ? 'unchanged' : 'CHANGED';
@@ -148,11 +149,22 @@ function renamed(value, name) {
 }
 
 /**
- * The record the receiver filed a payload under, if any: the receiver keys each sender's records
- * by one of the payload's own values (which one is its business), so each is tried.
+ * What a delivery's record may be filed under: the payload's own values and, once it is logged, the
+ * parts of its idempotency key (`github:<X-GitHub-Delivery>`: an id sent beside the body).
  */
-async function findRecord(sender, payload) {
-  for (const id of new Set(strings(payload))) {
+function identifiers(payload, logged) {
+  // The key is `<sender>:<part>:...`, each part with '%' and ':' escaped as %25 and %3A.
+  const unescape = (part) => part.replace(/%(25|3A)/g, (_, code) => (code === '25' ? '%' : ':'));
+  const parts = logged?.idempotencyKey?.split(':').slice(1).map(unescape) ?? [];
+  return [...strings(payload), ...parts];
+}
+
+/**
+ * The record the receiver filed a delivery under, if any: the receiver keys each sender's records
+ * by one of these (which one is its business), so each is tried.
+ */
+async function findRecord(sender, ids) {
+  for (const id of new Set(ids)) {
     const res = await fetch(`${base}/api/records/${sender}/${encodeURIComponent(id)}`);
     if (res.status === 200) return res.json();
   }
@@ -161,7 +173,7 @@ async function findRecord(sender, payload) {
 
 async function row(sender, what, reply, payload, expectedStatus, expectStored) {
   const [latest] = await (await fetch(`${base}/api/deliveries?sender=${sender.id}&limit=1`)).json();
-  const stored = Boolean(await findRecord(sender.id, payload));
+  const stored = Boolean(await findRecord(sender.id, identifiers(payload, latest)));
   return {
     sender: sender.id,
     delivery: what,

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Soak: two real receiver processes sharing one PostgreSQL database and one Redis, loaded by many
-// concurrent senders with unique, duplicate and forged deliveries of all five senders for a set
-// time; then the database is checked: every valid delivery recorded exactly once, nothing forged.
+// concurrent senders with unique, duplicate and forged deliveries of every built-in sender for a
+// set time; then the database is checked: every valid delivery recorded exactly once, nothing forged.
 //
 //   node scripts/soak.mjs [--duration 5] [--concurrency 32] [--keep]
 //                         [--database-url postgres://…] [--redis-url redis://…]
@@ -71,14 +71,21 @@ for (const [file, what] of [
 }
 const { default: pg } = await import('pg');
 const { Redis } = await import('ioredis');
-const { plainToInstance } = await import('class-transformer');
-const { validateSync } = await import('class-validator');
-const { ACCEPTED, BUILT_IN_SENDERS } = await import(LIBRARY);
+const { BUILT_IN_SENDERS } = await import(LIBRARY);
+const {
+  accepts,
+  checkDeliveryIds,
+  deliveryHeaders,
+  eventTypeOf,
+  freshSecret,
+  keyedBySigner,
+  keyOf,
+  signingWithId,
+} = await import('./sender-deliveries.mjs');
 
 const run = `${Date.now()}_${randomBytes(3).toString('hex')}`;
 const dbName = `soak_${run}`;
 const keyPrefix = `soak:${run}:`;
-const secret = () => randomBytes(24).toString('base64url');
 const rsaKeyPair = () =>
   generateKeyPairSync('rsa', {
     modulusLength: 2048,
@@ -89,7 +96,8 @@ const rsaKeyPair = () =>
 // ---------------------------------------------------------------------------------------------
 // The senders, all of them read from their definitions (the library's BUILT_IN_SENDERS): the
 // list, their routes, their samples, how they sign, their credential flags and the variables
-// the receiver reads them from. Only the two tables below are written here.
+// the receiver reads them from. Only the two tables below are written here, and what
+// scripts/sender-deliveries.mjs knows (how a delivery is read, and named where its signer names it).
 
 const SENDERS = BUILT_IN_SENDERS;
 
@@ -137,8 +145,8 @@ for (const sender of SENDERS) {
       values[flag] = pair.privateKey;
       wrong[flag] = stranger.privateKey;
     } else {
-      receiverEnv[credential.env] = values[flag] = secret();
-      wrong[flag] = secret();
+      receiverEnv[credential.env] = values[flag] = freshSecret(credential);
+      wrong[flag] = freshSecret(credential);
     }
   }
   const variants = (SIGNING_VARIANTS[sender.id] ?? [{}]).map((options) => {
@@ -149,10 +157,16 @@ for (const sender of SENDERS) {
       .map((flag) => signingOf(sender, { ...values, [flag]: wrong[flag] }, options))
       .filter((forgery) => !same(forgery));
     if (forgeries.length === 0) fail(`${sender.id}: no wrong credential changes its signature`);
-    // A signature that does not cover the body (a token) cannot tell a tampered body.
-    const headersOf = (body) => JSON.stringify(sender.sign(body, signing));
+    // A signature that does not cover the body (a token) cannot tell a tampered body. One id for
+    // both, so that a signer's fresh id (GitHub's delivery) is not taken for a signed body.
+    const headersOf = (body) => JSON.stringify(sender.sign(body, signingWithId(sender, signing, 'probe')));
     return { signing, forgeries, bodySigned: headersOf('{"a":1}') !== headersOf('{"a":2}') };
   });
+  try {
+    checkDeliveryIds(sender, variants[0].signing);
+  } catch (error) {
+    fail(error.message);
+  }
   signers.set(sender.id, variants);
 }
 
@@ -160,24 +174,11 @@ for (const sender of SENDERS) {
 // Deliveries. Every body is its sender's sample with each of its identifiers (strings that name
 // something, which the DTO accepts renamed) replaced by a tag holding the run and a counter, so
 // ids never repeat across runs, whichever of them the receiver files the record under; forged ones
-// use their own namespace so that a forged record could not pass for a valid one.
+// use their own namespace so that a forged record could not pass for a valid one. A sender whose
+// key is an id its signer makes (GitHub, Standard Webhooks) is given the tag as that id, and every
+// retry of the delivery carries it.
 
 let counter = 0;
-
-const contextOf = (payload) => ({
-  rawBody: Buffer.from(JSON.stringify(payload)),
-  headers: {},
-  verification: ACCEPTED,
-});
-const instanceOf = (sender, payload) => plainToInstance(sender.dto, payload);
-const typeOf = (sender, payload) =>
-  sender.eventType === 'route'
-    ? sender.sample.event
-    : sender.eventType(instanceOf(sender, payload), contextOf(payload));
-const keyOf = (sender, payload) =>
-  sender.idempotencyKey(instanceOf(sender, payload), contextOf(payload)).join(':');
-const accepts = (sender, payload) =>
-  validateSync(instanceOf(sender, payload), { forbidUnknownValues: false }).length === 0;
 
 /** A string that names something (an id, a reference, a key): a digit, no space; no URL, date or number. */
 const isIdentifier = (value) =>
@@ -203,11 +204,14 @@ function withStrings(value, paths, tag) {
 const TAGGED = new Map(
   SENDERS.map((sender) => {
     const sample = sender.sample.payload;
-    const type = typeOf(sender, sample);
-    const fits = (payload) => accepts(sender, payload) && typeOf(sender, payload) === type;
+    const type = eventTypeOf(sender, sample);
+    const fits = (payload) => accepts(sender, payload) && eventTypeOf(sender, payload) === type;
     const paths = identifierPaths(sample).filter((path) => fits(withStrings(sample, [path], 'soak-probe-1')));
     const [one, two] = ['soak-probe-1', 'soak-probe-2'].map((tag) => withStrings(sample, paths, tag));
-    if (!fits(one) || keyOf(sender, one) === keyOf(sender, two)) {
+    // Where the signer names the delivery, its key is told apart by that id; its body still is by
+    // the tag, so that the check below can find each accepted body.
+    const unique = keyedBySigner(sender) ? paths.length > 0 : keyOf(sender, one) !== keyOf(sender, two);
+    if (!fits(one) || !unique) {
       fail(`${sender.id}: no identifier of its sample makes its deliveries unique`);
     }
     return [sender.id, paths];
@@ -218,22 +222,46 @@ const payload = (sender, id) => withStrings(sender.sample.payload, TAGGED.get(se
 // Made once the senders are known to be usable, so that a run refused above leaves nothing behind.
 const work = mkdtempSync(join(tmpdir(), 'nestjs-webhooks-soak-'));
 
-function sign(sender, body, n, forged = false) {
+/**
+ * The headers of delivery `id`: its body signed with the n-th variant (or forgery), the id named
+ * where the signer names it.
+ */
+function sign(sender, body, n, id, forged = false) {
   const variants = signers.get(sender.id);
   const variant = variants[n % variants.length];
   const signing = forged
     ? variant.forgeries[Math.floor(n / variants.length) % variant.forgeries.length]
     : variant.signing;
-  return sender.sign(body, signing);
+  return deliveryHeaders(sender, body, signingWithId(sender, signing, id));
 }
 
-/** @returns {{ sender: object, id: string, path: string, body: string, headers: Record<string,string> }} */
+/**
+ * A retry goes with the headers of the delivery's first attempt; past a minute they are signed
+ * again, with the same id, as Stripe and Standard Webhooks senders re-sign a retry: their
+ * receivers refuse a signature timestamped over five minutes ago, and a soak may last an hour.
+ */
+const RESIGN_AFTER_MS = 60_000;
+
+/**
+ * @returns {{ sender: object, id: string, path: string, body: string, headers: Record<string,string>,
+ *   signedAt: number, resign: () => Record<string,string> }}
+ */
 function validDelivery() {
   const n = ++counter;
   const sender = SENDERS[n % SENDERS.length];
   const id = `soak-${run}-${n}`;
   const body = JSON.stringify(payload(sender, id));
-  return { sender, id, path: PATHS[sender.id], body, headers: sign(sender, body, n) };
+  const resign = () => sign(sender, body, n, id);
+  return { sender, id, path: PATHS[sender.id], body, headers: resign(), signedAt: performance.now(), resign };
+}
+
+/** The headers of a delivery's next attempt. */
+function attemptHeaders(delivery) {
+  if (performance.now() - delivery.signedAt > RESIGN_AFTER_MS) {
+    delivery.headers = delivery.resign();
+    delivery.signedAt = performance.now();
+  }
+  return delivery.headers;
 }
 
 // Tampering only fools a check that covers the body: a token (OVCODE's header secret,
@@ -250,9 +278,9 @@ function forgedDelivery() {
   if (bodySigned && n % 2 === 0) {
     const tamperedId = `${id}-tampered`;
     const body = signed.replaceAll(id, tamperedId);
-    return { sender, ids: [id, tamperedId], path, body, headers: sign(sender, signed, n) };
+    return { sender, ids: [id, tamperedId], path, body, headers: sign(sender, signed, n, id) };
   }
-  return { sender, ids: [id], path, body: signed, headers: sign(sender, signed, n, true) };
+  return { sender, ids: [id], path, body: signed, headers: sign(sender, signed, n, id, true) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -307,7 +335,7 @@ function post(port, path, body, headers) {
 /** One sender's attempt to deliver: retries a 409 after a short delay, as a real sender would. */
 async function deliver(port, delivery) {
   for (let attempt = 1; ; attempt++) {
-    const status = await post(port, delivery.path, delivery.body, delivery.headers);
+    const status = await post(port, delivery.path, delivery.body, attemptHeaders(delivery));
     if (status !== 409) return status;
     if (attempt >= MAX_ATTEMPTS) {
       stats.gaveUp++;

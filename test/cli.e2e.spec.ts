@@ -1,11 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
+import { verify as octokitVerify } from '@octokit/webhooks-methods';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Webhook } from 'standardwebhooks';
+import Stripe from 'stripe';
 import { run } from '../libs/webhooks/src/cli/cli.js';
 import { createTestApp, type Recorder } from './support/app.js';
 import { credentials, illowKeys } from './support/senders.js';
@@ -28,32 +32,73 @@ async function cli(argv: string[]) {
 
 const hmac = ['--api-key', credentials.certificallKey, '--api-secret', credentials.certificallSecret];
 
-// Each sender's own sample payload, signed by the CLI, must pass the module's verification and DTOs.
-const deliveries: [string, string, string[], string][] = [
-  ['oxskyt', 'oxskyt', ['--secret', credentials.oxskyt], 'oxskyt.REPORT_GENERATED'],
-  ['inkit', 'inkit', ['--secret', credentials.inkit], 'inkit.DOCUMENT_CREATE_FINISHED'],
-  ['ovcode', 'ovcode', ['--api-secret', credentials.ovcode], 'ovcode.AUTHENTICATION_SUCCEEDED'],
+type Outcome = 'accepted' | 'duplicate';
+
+// Each sender's own sample payload, signed by the CLI, must pass the module's verification and
+// DTOs. Several cases send the same sample, so the later ones of a sender whose key is in the
+// payload are duplicates; GitHub's and Standard Webhooks' keys are ids their signers make anew for
+// each delivery, unless told one (`--delivery`): a redelivery.
+const GITHUB_DELIVERY = '9c3f4a5e-1b2d-4c6e-8f70-a1b2c3d4e5f6';
+const deliveries: [string, string, string[], string, Outcome][] = [
+  ['oxskyt', 'oxskyt', ['--secret', credentials.oxskyt], 'oxskyt.REPORT_GENERATED', 'accepted'],
+  ['inkit', 'inkit', ['--secret', credentials.inkit], 'inkit.DOCUMENT_CREATE_FINISHED', 'accepted'],
+  ['ovcode', 'ovcode', ['--api-secret', credentials.ovcode], 'ovcode.AUTHENTICATION_SUCCEEDED', 'accepted'],
   [
     'ovcode as headers',
     'ovcode',
     ['--api-secret', credentials.ovcode, '--as-headers'],
     'ovcode.AUTHENTICATION_SUCCEEDED',
+    'duplicate',
   ],
-  ['certificall hmac', 'certificall', hmac, 'certificall.CASE_VALIDATED'],
-  ['certificall hmac base64', 'certificall', [...hmac, '--encoding', 'base64'], 'certificall.CASE_VALIDATED'],
+  ['certificall hmac', 'certificall', hmac, 'certificall.CASE_VALIDATED', 'accepted'],
+  [
+    'certificall hmac base64',
+    'certificall',
+    [...hmac, '--encoding', 'base64'],
+    'certificall.CASE_VALIDATED',
+    'duplicate',
+  ],
   [
     'certificall bearer',
     'certificall',
     ['--bearer-token', credentials.certificallBearer],
     'certificall.CASE_VALIDATED',
+    'duplicate',
   ],
   [
     'certificall basic',
     'certificall',
     ['--username', credentials.basicUser, '--password', credentials.basicPassword],
     'certificall.CASE_VALIDATED',
+    'duplicate',
   ],
-  ['illow', 'illow', ['--private-key', PRIVATE_KEY], 'illow.DSR_CREATED'],
+  ['illow', 'illow', ['--private-key', PRIVATE_KEY], 'illow.DSR_CREATED', 'accepted'],
+  ['github', 'github', ['--secret', credentials.github], 'github.issues.opened', 'accepted'],
+  ['github again', 'github', ['--secret', credentials.github], 'github.issues.opened', 'accepted'],
+  [
+    'github with a delivery id',
+    'github',
+    ['--secret', credentials.github, '--delivery', GITHUB_DELIVERY],
+    'github.issues.opened',
+    'accepted',
+  ],
+  [
+    'github redelivered',
+    'github',
+    ['--secret', credentials.github, '--delivery', GITHUB_DELIVERY],
+    'github.issues.opened',
+    'duplicate',
+  ],
+  [
+    'github as another event',
+    'github',
+    ['--secret', credentials.github, '--event', 'pull_request'],
+    'github.pull_request.opened',
+    'accepted',
+  ],
+  ['stripe', 'stripe', ['--secret', credentials.stripe], 'stripe.payment_intent.succeeded', 'accepted'],
+  ['standard', 'standard', ['--secret', credentials.standard], 'standard.contact.created', 'accepted'],
+  ['standard again', 'standard', ['--secret', credentials.standard], 'standard.contact.created', 'accepted'],
 ];
 
 const forgeries: [string, string[]][] = [
@@ -62,13 +107,15 @@ const forgeries: [string, string[]][] = [
   ['ovcode', ['--api-secret', 'not-the-token']],
   ['certificall', ['--api-key', credentials.certificallKey, '--api-secret', 'not-the-secret']],
   ['illow', ['--private-key', join(FORGER_DIR, 'illow.key.pem')]],
+  ['github', ['--secret', 'not-the-secret']],
+  ['stripe', ['--secret', 'whsec_not-the-secret']],
+  ['standard', ['--secret', `whsec_${randomBytes(24).toString('base64')}`]],
 ];
 
 describe('CLI against a running receiver', () => {
   let app: INestApplication;
   let recorder: Recorder;
   let base: string;
-  const delivered = new Set<string>();
 
   beforeAll(async () => {
     ({ app, recorder } = await createTestApp());
@@ -78,13 +125,10 @@ describe('CLI against a running receiver', () => {
   });
   afterAll(() => app.close());
 
-  it.each(deliveries)('delivers %s: exit 0, HTTP 200', async (_name, sender, creds, event) => {
+  it.each(deliveries)('delivers %s: exit 0, HTTP 200', async (_name, sender, creds, event, outcome) => {
     recorder.outcomes.length = 0;
     const { code, out, err } = await cli(['send', sender, '--url', `${base}/${sender}`, ...creds]);
     expect({ code, out, err }).toEqual({ code: 0, out: 'HTTP 200 OK\nOK\n', err: '' });
-    // Several cases send the same sample, so all but the first of a sender's are duplicates.
-    const outcome = delivered.has(sender) ? 'duplicate' : 'accepted';
-    delivered.add(sender);
     expect(recorder.outcomes).toEqual([expect.objectContaining({ sender, event, status: 200, outcome })]);
   });
 
@@ -127,6 +171,61 @@ describe('CLI signatures checked by independent tools', () => {
       .toString()
       .split(' ')[0];
     expect(out).toContain(`Inkit-Signature: ${expected}\n`);
+  });
+
+  /** The headers printed by `sign`, by lower-case name. */
+  const printed = (out: string): Record<string, string> =>
+    Object.fromEntries(
+      out
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => [line.slice(0, line.indexOf(': ')).toLowerCase(), line.slice(line.indexOf(': ') + 2)]),
+    );
+
+  it('signs GitHub so that @octokit/webhooks-methods verifies it', async () => {
+    const body = join(dir, 'github-body.json');
+    writeFileSync(body, '{"zen":"Keep it logically awesome.","hook_id":1,"note":"é✓"}');
+    const { code, out } = await cli([
+      'sign',
+      'github',
+      '--secret',
+      credentials.github,
+      '--body',
+      body,
+      '--event',
+      'ping',
+    ]);
+    expect(code).toBe(0);
+    const headers = printed(out);
+    expect(headers['x-github-event']).toBe('ping');
+    const text = readFileSync(body, 'utf8');
+    expect(await octokitVerify(credentials.github, text, headers['x-hub-signature-256'])).toBe(true);
+    expect(await octokitVerify('not-the-secret', text, headers['x-hub-signature-256'])).toBe(false);
+  });
+
+  it("signs Stripe so that stripe's own constructEvent accepts it", async () => {
+    const body = join(dir, 'stripe-body.json');
+    const text =
+      '{\n  "id": "evt_cli_1",\n  "object": "event",\n  "type": "invoice.paid",\n  "note": "é✓"\n}\n';
+    writeFileSync(body, text);
+    const { code, out } = await cli(['sign', 'stripe', '--secret', credentials.stripe, '--body', body]);
+    expect(code).toBe(0);
+    const signature = printed(out)['stripe-signature'];
+    const stripe = new Stripe('sk_test_x');
+    expect(stripe.webhooks.constructEvent(text, signature, credentials.stripe).id).toBe('evt_cli_1');
+    expect(() => stripe.webhooks.constructEvent(text, signature, 'whsec_not-the-secret')).toThrow();
+  });
+
+  it('signs Standard Webhooks so that the standardwebhooks library verifies it', async () => {
+    const body = join(dir, 'standard-body.json');
+    const text = '{"type":"invoice.paid","timestamp":"2024-01-01T00:00:00Z","data":{"note":"é✓"}}';
+    writeFileSync(body, text);
+    const { code, out } = await cli(['sign', 'standard', '--secret', credentials.standard, '--body', body]);
+    expect(code).toBe(0);
+    const headers = printed(out);
+    expect(new Webhook(credentials.standard).verify(text, headers)).toEqual(JSON.parse(text));
+    const stranger = new Webhook(`whsec_${randomBytes(24).toString('base64')}`);
+    expect(() => stranger.verify(text, headers)).toThrow();
   });
 });
 

@@ -1,8 +1,11 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { createHmac, createPrivateKey, createPublicKey } from 'node:crypto';
+import { verify as octokitVerify } from '@octokit/webhooks-methods';
+import { createHmac, createPrivateKey, createPublicKey, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Webhook } from 'standardwebhooks';
+import Stripe from 'stripe';
 import { createIllowVerifier, generateIllowKeyPair } from '../senders/illow/illow.scheme.js';
 import { signInkit } from '../senders/inkit/inkit.scheme.js';
 import { ACCEPTED } from '../schemes/scheme.types.js';
@@ -15,6 +18,14 @@ import { run, type CliIo } from './cli.js';
 const INKIT = 'd42927434049e0b8c73ce887062238cc1c6bb6644bfe66e66d8dd0f30b85679e';
 const OXSKYT = 'ce7b4b997bee6fe88045ddf612331cd2ca30c4db2f668e3aefc2d2963f74323b';
 const CERTIFICALL_B64 = '1CknQ0BJ4LjHPOiHBiI4zBxrtmRL/mbmbY3Q8wuFZ54=';
+
+const GITHUB_SECRET = 'github-cli-secret-1f2e';
+const STRIPE_SECRET = 'whsec_cli0a1b2c3d4e5f60718293a4b5c6d7';
+// Standard Webhooks secrets are "whsec_" and base64 of the key bytes.
+const STANDARD_SECRET = `whsec_${randomBytes(24).toString('base64')}`;
+// The vendors' own libraries check what the CLI signs; stripe's signs and verifies offline.
+const stripe = new Stripe('sk_test_x');
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 const dir = mkdtempSync(join(tmpdir(), 'nestjs-webhooks-cli-'));
 const file = (name: string, content: string | Buffer): string => {
@@ -95,6 +106,13 @@ describe('usage errors', () => {
     [['sign', 'certificall', '--bearer-token', 't', '--method', 'digest']],
     [['sign', 'certificall', '--bearer-token', 't', '--encoding', 'hex']],
     [['sign', 'illow', '--private-key', VECTOR_BODY]],
+    [['sign', 'illow', '--private-key', PRIVATE_KEY, '--delivery', 'd-1']],
+    [['sign', 'inkit', '--secret', 's', '--delivery', 'd-1']],
+    [['sign', 'github']],
+    [['sign', 'stripe', '--delivery', 'd-1']],
+    [['sign', 'standard']],
+    [['sign', 'standard', '--secret', 'whsec_not base64!']],
+    [['sign', 'standard', '--secret', 'whpk_AAAA']],
     [['send', 'inkit', '--secret', 's']],
     [['send', 'inkit', '--secret', 's', '--url', 'localhost:3000/webhooks/inkit']],
     [['keygen', '--bits', '512']],
@@ -117,6 +135,9 @@ describe('usage errors', () => {
       await cli(['sign', 'inkit', '--secret', 's', '--header', `Authorization ${secret}`]),
       await cli(['sign', 'illow'], { env: { ILLOW_PRIVATE_KEY: secret } }),
       await cli(['sign', 'certificall', '--api-secret', secret]),
+      await cli(['sign', 'standard', '--secret', `whsec_${secret}!`]),
+      await cli(['sign', 'standard'], { env: { STANDARD_WEBHOOKS_SECRET: `whsec_${secret}!` } }),
+      await cli(['sign', 'stripe', '--secret', secret, '--event', 'x']),
     ];
     for (const { code, err } of runs) {
       expect(code).toBe(2);
@@ -228,6 +249,126 @@ describe('sign', () => {
     ]);
     expect(out).toMatch(/^curl -X POST 'http:\/\/h\/it'\\''s\/illow\/DSR_CREATED' \\\n/);
     expect(out).toContain(`--data-binary '${JSON.stringify(SAMPLE_PAYLOADS.illow)}'\n`);
+  });
+});
+
+describe('GitHub, Stripe and Standard Webhooks, checked by their own libraries', () => {
+  const sampleBody = (id: keyof typeof SAMPLE_PAYLOADS) => JSON.stringify(SAMPLE_PAYLOADS[id]);
+  /** Every header line of the output by lower-case name, each name once or the test fails. */
+  const headersOf = (out: string): Record<string, string> => {
+    const headers: Record<string, string> = {};
+    for (const line of out.split('\n').filter(Boolean)) {
+      const colon = line.indexOf(': ');
+      const name = line.slice(0, colon).toLowerCase();
+      expect(headers[name]).toBeUndefined();
+      headers[name] = line.slice(colon + 2);
+    }
+    return headers;
+  };
+
+  it('signs GitHub so that @octokit/webhooks-methods verifies it, with the sample event and a new delivery each time', async () => {
+    const first = await cli(['sign', 'github', '--secret', GITHUB_SECRET]);
+    expect(first.code).toBe(0);
+    const headers = headersOf(first.out);
+    expect(headers['x-github-event']).toBe('issues');
+    expect(headers['x-github-delivery']).toMatch(UUID);
+    expect(headers['content-type']).toBe('application/json');
+    const body = sampleBody('github');
+    expect(await octokitVerify(GITHUB_SECRET, body, headers['x-hub-signature-256'])).toBe(true);
+    expect(await octokitVerify('another-secret', body, headers['x-hub-signature-256'])).toBe(false);
+    const second = headersOf((await cli(['sign', 'github', '--secret', GITHUB_SECRET])).out);
+    expect(second['x-github-delivery']).not.toBe(headers['x-github-delivery']);
+  });
+
+  it("takes GitHub's secret from GITHUB_WEBHOOK_SECRET, and --event and --delivery as its headers", async () => {
+    const body = file('push.json', '{"ref":"refs/heads/main","after":"0d1a26e6"}');
+    const { code, out } = await cli(
+      ['sign', 'github', '--body', body, '--event', 'push', '--delivery', 'd-0001'],
+      { env: { GITHUB_WEBHOOK_SECRET: `${GITHUB_SECRET}, older-secret` } },
+    );
+    expect(code).toBe(0);
+    const headers = headersOf(out);
+    expect(headers).toMatchObject({ 'x-github-event': 'push', 'x-github-delivery': 'd-0001' });
+    expect(
+      await octokitVerify(GITHUB_SECRET, readFileSync(body, 'utf8'), headers['x-hub-signature-256']),
+    ).toBe(true);
+  });
+
+  it('sends GitHub with its event as a header, never in the URL, which --header may replace', async () => {
+    const url = 'http://h/webhooks/github';
+    const { code, sent } = await cli(['send', 'github', '--url', url, '--secret', 's', '--event', 'push']);
+    expect(code).toBe(0);
+    expect(sent[0].url).toBe(url);
+    expect(sent[0].headers['X-GitHub-Event']).toBe('push');
+    const replaced = await cli([
+      'send',
+      'github',
+      '--url',
+      url,
+      '--secret',
+      's',
+      '--header',
+      'x-github-event: ping',
+    ]);
+    const events = Object.entries(replaced.sent[0].headers).filter(
+      ([name]) => name.toLowerCase() === 'x-github-event',
+    );
+    expect(events).toEqual([['x-github-event', 'ping']]);
+  });
+
+  it('signs Stripe so that stripe.webhooks.constructEvent accepts it, from the flag or STRIPE_WEBHOOK_SECRET', async () => {
+    const raw = `${JSON.stringify(SAMPLE_PAYLOADS.stripe, null, 2)}\n`;
+    const body = file('stripe.json', raw);
+    const fromFlag = await cli(['sign', 'stripe', '--secret', STRIPE_SECRET, '--body', body]);
+    const fromEnv = await cli(['sign', 'stripe', '--body', body], {
+      env: { STRIPE_WEBHOOK_SECRET: ` ${STRIPE_SECRET} , whsec_older` },
+    });
+    for (const { code, out } of [fromFlag, fromEnv]) {
+      expect(code).toBe(0);
+      const signature = headersOf(out)['stripe-signature'];
+      expect(stripe.webhooks.constructEvent(raw, signature, STRIPE_SECRET)).toMatchObject({
+        id: 'evt_3MtwBwLkdIwHu7ix0Y5hBJvL',
+        type: 'payment_intent.succeeded',
+      });
+      expect(() => stripe.webhooks.constructEvent(raw, signature, 'whsec_older')).toThrow(/signature/i);
+    }
+  });
+
+  it('signs Standard Webhooks so that the standardwebhooks library verifies it, a new webhook-id each time', async () => {
+    const body = sampleBody('standard');
+    const runs = [
+      await cli(['sign', 'standard', '--secret', STANDARD_SECRET]),
+      await cli(['sign', 'standard'], {
+        env: { STANDARD_WEBHOOKS_SECRET: `${STANDARD_SECRET},whsec_b2xkZXI=` },
+      }),
+    ];
+    const ids = new Set<string>();
+    for (const { code, out } of runs) {
+      expect(code).toBe(0);
+      const headers = headersOf(out);
+      ids.add(headers['webhook-id']);
+      expect(Math.abs(Number(headers['webhook-timestamp']) - Date.now() / 1000)).toBeLessThan(60);
+      expect(new Webhook(STANDARD_SECRET).verify(body, headers)).toEqual(SAMPLE_PAYLOADS.standard);
+      const other = new Webhook(`whsec_${randomBytes(24).toString('base64')}`);
+      expect(() => other.verify(body, headers)).toThrow();
+    }
+    expect(ids.size).toBe(2);
+  });
+
+  it('sends Standard Webhooks headers the standardwebhooks library verifies on the bytes sent', async () => {
+    const { code, sent } = await cli([
+      'send',
+      'standard',
+      '--url',
+      'http://h/webhooks/standard',
+      '--secret',
+      STANDARD_SECRET,
+    ]);
+    expect(code).toBe(0);
+    const { body, headers } = sent[0];
+    expect(new Webhook(STANDARD_SECRET).verify(body.toString('utf8'), headers)).toEqual(
+      SAMPLE_PAYLOADS.standard,
+    );
   });
 });
 
@@ -400,6 +541,7 @@ describe('help and version', () => {
     '--method',
     '--encoding',
     '--private-key',
+    '--delivery',
     '--help',
   ];
   const environment = [
@@ -412,6 +554,9 @@ describe('help and version', () => {
     'CERTIFICALL_BASIC_USERNAME',
     'CERTIFICALL_BASIC_PASSWORD',
     'ILLOW_PRIVATE_KEY',
+    'GITHUB_WEBHOOK_SECRET',
+    'STRIPE_WEBHOOK_SECRET',
+    'STANDARD_WEBHOOKS_SECRET',
   ];
   it.each([
     [['--help'], [...signing, '--url', '--format', '--bits', '--out-dir', '--version', ...environment]],
@@ -511,9 +656,14 @@ describe('derived from the sender definitions', () => {
   it("documents a sender of one's own, grouping a flag it shares", async () => {
     const { code, out } = await cli(['--help'], {}, senders);
     expect(code).toBe(0);
-    expect(out).toContain('exactly as OxsKYT, Inkit, OVCODE, Certificall, illow and Acme do');
+    expect(out).toContain(
+      'exactly as OxsKYT, Inkit, OVCODE, Certificall, illow, GitHub, Stripe, Standard Webhooks and Acme do',
+    );
     expect(out).toContain(`Senders: ${[...BUILT_IN_SENDERS.map(({ id }) => id), 'acme'].join(', ')}\n`);
-    expect(out).toMatch(/^ {2}--secret <secret> +oxskyt, inkit, acme: the shared secret$/m);
+    // Each help once, after the senders that share it, in the order of the list.
+    expect(out).toMatch(
+      /^ {2}--secret <secret> +oxskyt, inkit, acme: the shared secret; github: the webhook's secret; stripe: /m,
+    );
     expect(out).toMatch(/^ {2}--upper +acme: upper-case the signature$/m);
     expect(out).toMatch(
       /^ {2}--event <name> +illow: .*; acme: event appended to a URL ending in \/acme \(default THING_DONE\)$/m,

@@ -80,8 +80,9 @@ const COMMANDS: Readonly<Record<'send' | 'sign' | 'keygen', Command>> = {
     synopsis:
       "send <sender> --url <url> [credentials] [sender options] [--body <file|->] [--header <'Name: value'>]...",
     about:
-      'Signs a body as <sender> does and POSTs it with Content-Type: application/json, then prints\n' +
-      '"HTTP <status> <text>" and the reply. Exit 0 on a 2xx reply, 1 otherwise, 2 on a usage error.',
+      'Signs a body as <sender> does and POSTs it with Content-Type: application/json and the headers\n' +
+      '<sender> sends beside the body (GitHub\'s X-GitHub-Event), then prints "HTTP <status> <text>"\n' +
+      'and the reply. Exit 0 on a 2xx reply, 1 otherwise, 2 on a usage error.',
     flags: ['url', 'body', 'header', 'help'],
     signs: true,
     run: send,
@@ -216,9 +217,11 @@ async function prepare(
   const fields = sender.cli.asHeaders?.(body, input);
   const payload = fields === undefined ? body : Buffer.alloc(0);
   const signed = signAs(sender, payload, input);
-  // An empty body is not JSON, so it goes without a content type.
-  const base = fields === undefined ? { 'Content-Type': 'application/json' } : fields;
-  const headers = withHeaders({ ...base, ...signed }, (values.header as string[] | undefined) ?? []);
+  // An empty body is not JSON, so it goes without a content type. The sample's headers (GitHub's
+  // X-GitHub-Event) go with any body; the signer's (`--event`), then --header, win over them.
+  const base =
+    fields === undefined ? [{ 'Content-Type': 'application/json' }, sender.sample.headers ?? {}] : [fields];
+  const headers = withHeaders([...base, signed], (values.header as string[] | undefined) ?? []);
   const url = text(values, 'url');
   return {
     url: url === undefined ? undefined : endpoint(sender, url, input.routeEvent()),
@@ -246,9 +249,20 @@ async function readProcessStdin(): Promise<Buffer> {
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
-/** Adds each "Name: value", replacing any header of that name whatever its case (fetch would join them). */
-function withHeaders(base: Record<string, string>, extra: readonly string[]): Record<string, string> {
-  const headers = { ...base };
+/** Sets a header, replacing any of that name whatever its case (fetch would join them). */
+function setHeader(headers: Record<string, string>, name: string, value: string): void {
+  for (const key of Object.keys(headers)) if (key.toLowerCase() === name.toLowerCase()) delete headers[key];
+  headers[name] = value;
+}
+
+/** The layers' headers, each replacing the one before it, then each "Name: value" of --header. */
+function withHeaders(
+  layers: readonly Readonly<Record<string, string>>[],
+  extra: readonly string[],
+): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const layer of layers)
+    for (const [name, value] of Object.entries(layer)) setHeader(headers, name, value);
   for (const line of extra) {
     const colon = line.indexOf(':');
     const name = line.slice(0, colon).trim();
@@ -257,8 +271,7 @@ function withHeaders(base: Record<string, string>, extra: readonly string[]): Re
     if (colon < 0 || !TOKEN.test(name) || /[\r\n\0]/.test(value)) {
       throw new UsageError("--header must be 'Name: value' on one line");
     }
-    for (const key of Object.keys(headers)) if (key.toLowerCase() === name.toLowerCase()) delete headers[key];
-    headers[name] = value;
+    setHeader(headers, name, value);
   }
   for (const [name, value] of Object.entries(headers)) {
     if (!TOKEN.test(name) || /[\r\n\0]/.test(value))

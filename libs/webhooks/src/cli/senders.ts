@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { WebhookConfigurationError } from '../schemes/scheme.errors.js';
 import type { SignedHeaders } from '../schemes/scheme.types.js';
 import type {
   WebhookSender,
@@ -238,6 +239,13 @@ export function signAs(sender: CliSender, body: Buffer, input: SenderInput): Sig
   try {
     return sender.sign(body, signing);
   } catch (error) {
+    // A credential of the wrong form (a Standard Webhooks secret that is not base64): the signer
+    // names the option and what it must be, never its value.
+    if (error instanceof WebhookConfigurationError) {
+      throw new UsageError(
+        `${sender.id} cannot sign with these credentials: ${error.message.replace(/^nestjs-webhooks: /, '')}`,
+      );
+    }
     const withKey = Object.values(sender.cli.credentials).some((credential) => credential.key === true);
     if (error instanceof UsageError || !withKey) throw error;
     // A public key or a key of the wrong type ends up here; the code says which without showing the key.
