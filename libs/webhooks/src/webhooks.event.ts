@@ -58,11 +58,7 @@ export type WebhookEventName = {
  * `github.issues.*` (every action of `issues`) and `stripe.payment_intent.*` are names too.
  */
 export type WebhookEventPattern =
-  | WebhookEventName
-  | `${WebhookSenderId}.*`
-  | `${WebhookSenderId}.**`
-  | `*.${string}`
-  | '**';
+  WebhookEventName | `${WebhookSenderId}.*` | `${WebhookSenderId}.**` | `*.${string}` | '**';
 
 /** The payload a handler of `Pattern` receives: its sender's DTO, or any sender's for a pattern across senders. */
 export type WebhookPayloadFor<Pattern extends string> = Pattern extends `${infer Id}.${string}`
