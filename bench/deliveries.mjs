@@ -1,13 +1,22 @@
 // What the benchmark sends, all of it read from the senders' definitions (BUILT_IN_SENDERS): each
 // sender's documented sample, varied so that every delivery is a new one (its idempotency key
-// changes), signed by the definition's own `sign`, posted to its route (with the sample's event for
-// a sender whose event comes from the route). Only the test credentials below are written here.
+// changes), signed by the definition's own `sign`, posted with the sample's headers to its route
+// (with the sample's event for a sender whose event comes from the route). Only the test
+// credentials below are written here; how a payload is read, and how a delivery is named where its
+// signer names it (GitHub, Standard Webhooks), is shared with the soak: scripts/sender-deliveries.mjs.
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { plainToInstance } from 'class-transformer';
-import { validateSync } from 'class-validator';
-import { ACCEPTED, BUILT_IN_SENDERS } from 'nestjs-webhooks';
+import { BUILT_IN_SENDERS } from 'nestjs-webhooks';
 import { generateIllowKeyPair } from 'nestjs-webhooks/testing';
+import {
+  accepts,
+  checkDeliveryIds,
+  deliveryHeaders,
+  eventTypeOf,
+  keyedBySigner,
+  keyOf,
+  signingWithId,
+} from '../scripts/sender-deliveries.mjs';
 
 /** The definitions, by id, in the order of the library's list. */
 export const DEFINITIONS = Object.fromEntries(BUILT_IN_SENDERS.map((sender) => [sender.id, sender]));
@@ -33,6 +42,22 @@ export const PATHS = bySender(
     `/webhooks/${sender.id}${ROUTE_EVENTS[sender.id] === undefined ? '' : `/${ROUTE_EVENTS[sender.id]}`}`,
 );
 
+const certificall = { apiKey: 'bench-cf-key', apiSecret: 'bench-cf-secret' };
+// Standard Webhooks secrets are base64: the HMAC key is the decoded bytes.
+const standardSecret = `whsec_${Buffer.from('bench-standard-webhooks-secret').toString('base64')}`;
+const same = (credentials) => ({ credentials, signing: credentials });
+
+/** The test credentials made of fixed secrets, every sender's but illow's (a new key pair each run). */
+const FIXED_CREDENTIALS = {
+  oxskyt: same({ secret: 'bench-oxskyt-secret' }),
+  inkit: same({ secret: 'bench-inkit-secret' }),
+  ovcode: same({ apiSecret: 'bench-ovcode-token' }),
+  certificall: { credentials: { hmac: certificall }, signing: { method: 'hmac', ...certificall } },
+  github: same({ secret: 'bench-github-secret' }),
+  stripe: same({ secret: 'whsec_bench-stripe-secret' }),
+  standard: same({ secret: standardSecret }),
+};
+
 /**
  * Test credentials: configuration, not sender knowledge. `credentials` is what a server configures
  * the sender with (`sender.configure(credentials)`, the module option of the code before senders
@@ -41,20 +66,14 @@ export const PATHS = bySender(
  */
 export function createCredentials() {
   const illow = generateIllowKeyPair();
-  const certificall = { apiKey: 'bench-cf-key', apiSecret: 'bench-cf-secret' };
   const credentials = {
-    oxskyt: { credentials: { secret: 'bench-oxskyt-secret' }, signing: { secret: 'bench-oxskyt-secret' } },
-    inkit: { credentials: { secret: 'bench-inkit-secret' }, signing: { secret: 'bench-inkit-secret' } },
-    ovcode: {
-      credentials: { apiSecret: 'bench-ovcode-token' },
-      signing: { apiSecret: 'bench-ovcode-token' },
-    },
-    certificall: { credentials: { hmac: certificall }, signing: { method: 'hmac', ...certificall } },
+    ...FIXED_CREDENTIALS,
     illow: { credentials: { publicKey: illow.publicKey }, signing: { privateKey: illow.privateKey } },
   };
   const missing = SENDERS.filter((id) => credentials[id] === undefined);
   if (missing.length > 0)
     throw new Error(`bench/deliveries.mjs: no test credentials for ${missing.join(', ')}`);
+  for (const sender of BUILT_IN_SENDERS) checkDeliveryIds(sender, credentials[sender.id].signing);
   return credentials;
 }
 
@@ -76,38 +95,25 @@ export const configuredSenders = (senders) =>
 
 // ---------------------------------------------------------------- bodies
 
-/** What a sender's functions read besides the payload, for a body that verified on its bytes. */
-const deliveryOf = (payload) => ({
-  rawBody: Buffer.from(JSON.stringify(payload)),
-  headers: {},
-  verification: ACCEPTED,
-});
-const instanceOf = (sender, payload) => plainToInstance(sender.dto, payload);
-const typeOf = (sender, payload) =>
-  sender.eventType === 'route'
-    ? sender.sample.event
-    : sender.eventType(instanceOf(sender, payload), deliveryOf(payload));
-const keyOf = (sender, payload) =>
-  sender.idempotencyKey(instanceOf(sender, payload), deliveryOf(payload)).join(':');
-const valid = (sender, payload) =>
-  validateSync(instanceOf(sender, payload), { forbidUnknownValues: false }).length === 0;
-
-/** The n-th value of the numbered field. */
+/** The n-th value of the numbered field, or the n-th delivery's id where the signer names it. */
 const numbered = (n) => `bench-${n}`;
 
 /**
  * The field numbered in each body: the sample's first top-level string field that changes the
  * delivery's idempotency key without changing its event type, and that the DTO accepts numbered.
+ * None for a sender whose key is an id its signer makes (GitHub's delivery, Standard Webhooks'
+ * webhook-id): its body is the sample, its id numbered (`signer`).
  */
 const NUMBERED_FIELDS = bySender((sender) => {
+  if (keyedBySigner(sender)) return undefined;
   const sample = sender.sample.payload;
   const key = keyOf(sender, sample);
-  const type = typeOf(sender, sample);
+  const type = eventTypeOf(sender, sample);
   for (const [field, value] of Object.entries(sample)) {
     if (typeof value !== 'string') continue;
     const varied = [0, 1].map((n) => ({ ...sample, [field]: numbered(n) }));
     if (
-      varied.every((payload) => valid(sender, payload) && typeOf(sender, payload) === type) &&
+      varied.every((payload) => accepts(sender, payload) && eventTypeOf(sender, payload) === type) &&
       new Set([key, ...varied.map((payload) => keyOf(sender, payload))]).size === 3
     ) {
       return field;
@@ -118,19 +124,31 @@ const NUMBERED_FIELDS = bySender((sender) => {
 
 /** The events the module emits for these bodies, for the no-op handler to listen to. */
 export const EVENTS = BUILT_IN_SENDERS.map(
-  (sender) => `${sender.id}.${typeOf(sender, sender.sample.payload)}`,
+  (sender) => `${sender.id}.${eventTypeOf(sender, sender.sample.payload)}`,
 );
 
-/** The n-th delivery's body: the sample, its numbered field numbered. */
+/** The n-th delivery's body: the sample, its numbered field (if it has one) numbered. */
 export const bodyOf = (sender, n) =>
-  JSON.stringify({ ...DEFINITIONS[sender].sample.payload, [NUMBERED_FIELDS[sender]]: numbered(n) });
+  NUMBERED_FIELDS[sender] === undefined
+    ? JSON.stringify(DEFINITIONS[sender].sample.payload)
+    : JSON.stringify({ ...DEFINITIONS[sender].sample.payload, [NUMBERED_FIELDS[sender]]: numbered(n) });
 
 // ---------------------------------------------------------------- signatures
 
-/** Signs as the sender does, with the test credentials. */
+/**
+ * Signs as the sender does, with the test credentials: the headers of the n-th delivery of `body`,
+ * the sample's (GitHub's event) with the signer's, its id numbered where the signer names it
+ * (without `n`, one the signer makes up).
+ */
 export function signer(sender, credentials) {
   const { signing } = credentials[sender];
-  return (body) => DEFINITIONS[sender].sign(body, signing);
+  const definition = DEFINITIONS[sender];
+  return (body, n) =>
+    deliveryHeaders(
+      definition,
+      body,
+      signingWithId(definition, signing, n === undefined ? undefined : numbered(n)),
+    );
 }
 
 /**
@@ -146,7 +164,7 @@ export function isPresigned(sender, credentials) {
     const micros = [];
     for (let i = 0; i < 15; i++) {
       const started = performance.now();
-      sign(body);
+      sign(body, i);
       micros.push((performance.now() - started) * 1000);
     }
     presignedSenders.set(sender, micros.sort((a, b) => a - b)[7] > SLOW_SIGNATURE_MICROS);
@@ -159,7 +177,7 @@ export async function signPool(sender, credentials, first, count) {
   const bodies = Array.from({ length: count }, (_, i) => bodyOf(sender, first + i));
   if (!isPresigned(sender, credentials)) {
     const sign = signer(sender, credentials);
-    return bodies.map((body) => [body, sign(body)]);
+    return bodies.map((body, i) => [body, sign(body, first + i)]);
   }
   const workers = Math.max(1, availableParallelism());
   const share = Math.ceil(count / workers);
@@ -168,7 +186,12 @@ export async function signPool(sender, credentials, first, count) {
       const slice = bodies.slice(w * share, (w + 1) * share);
       return new Promise((resolve, reject) => {
         const worker = new Worker(new URL('./sign-worker.mjs', import.meta.url), {
-          workerData: { sender, bodies: slice, signing: credentials[sender].signing },
+          workerData: {
+            sender,
+            bodies: slice,
+            first: first + w * share,
+            signing: credentials[sender].signing,
+          },
         });
         worker.once('message', resolve);
         worker.once('error', reject);
@@ -211,7 +234,7 @@ export class Deliveries {
     return {
       at: (n) => {
         const body = bodyOf(sender, n);
-        return [body, sign(body)];
+        return [body, sign(body, n)];
       },
       size: Infinity,
     };

@@ -92,7 +92,7 @@ const PROFILED = flags.profile ? PER_ROUND * 10 : 0;
 const deliveries = Array.from({ length: PER_ROUND * (ROUNDS + 1) * 3 + PROFILED }, (_, n) => {
   const body = Buffer.from(bodyOf(SENDER, n));
   const headers = { 'content-type': ['application/json'], host: ['127.0.0.1'] };
-  for (const [name, value] of Object.entries(sign(body))) headers[name.toLowerCase()] = [value];
+  for (const [name, value] of Object.entries(sign(body, n))) headers[name.toLowerCase()] = [value];
   return [body, headers];
 });
 let next = 0;

@@ -3,15 +3,32 @@
 // Builds nothing itself (the npm script builds the library first) and measures, in one run:
 // HTTP throughput and latency of (a) a plain Nest route with ValidationPipe, (b) the module's
 // webhook route, (c) a bare node:http floor, per adapter and sender; verification alone against
-// raw node:crypto and peer libraries; RSS over a sustained run. Then it checks the targets.
+// raw node:crypto and peer libraries (verify.mjs, peers.mjs); the Stripe route against
+// @golevelup/nestjs-stripe's (stripe-route.mjs); RSS over a sustained run. Then it checks the targets.
 import autocannon from 'autocannon';
-import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
+import {
+  ALL_CPUS,
+  cpuShare,
+  GENERATOR_CPU,
+  int,
+  median,
+  ms,
+  pct,
+  PINNED,
+  pinSelf,
+  SERVER_CPU,
+  spawnOn,
+  startChild,
+  table,
+} from './common.mjs';
 import { createCredentials, Deliveries, PATHS, SENDERS, serverConfig } from './deliveries.mjs';
+import { printPeers } from './peers.mjs';
 import { selfTimeByArea, topSelfTime } from './profile.mjs';
+import { measureStripeRoute, printStripeRoute } from './stripe-route.mjs';
 
 const { values: flags } = parseArgs({
   options: {
@@ -44,66 +61,18 @@ const SETTLE_STEP = 5;
 const here = (path) => fileURLToPath(new URL(path, import.meta.url));
 const PROFILE_DIR = here('./profiles');
 
-// 2 cores: the server under test on one, this process (the load generator) on the other.
-const PINNED = availableParallelism() >= 2 && commandExists('taskset');
-const SERVER_CPU = '0';
-const GENERATOR_CPU = '1';
-const ALL_CPUS = `0-${availableParallelism() - 1}`;
-
-function commandExists(command) {
-  try {
-    execFileSync(command, ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function spawnOn(cpu, args, options) {
-  return PINNED
-    ? spawn('taskset', ['-c', cpu, process.execPath, ...args], options)
-    : spawn(process.execPath, args, options);
-}
-
-/** All threads of this process; signing workers started later inherit it. */
-function pinSelf(cpus) {
-  if (PINNED) execFileSync('taskset', ['-a', '-p', '-c', cpus, String(process.pid)], { stdio: 'ignore' });
-}
-
 const credentials = createCredentials();
 const deliveries = new Deliveries(credentials);
 
 // ---------------------------------------------------------------- servers and load
 
-function request(child, message) {
-  return new Promise((resolve) => {
-    child.once('message', (reply) => resolve(reply.stats));
-    child.send(message);
-  });
-}
-
-async function startServer(kind, adapter, label, idempotency) {
+function startServer(kind, adapter, label, idempotency) {
   const profileFile = flags.profile ? `${PROFILE_DIR}/${label}.cpuprofile` : undefined;
-  const child = spawnOn(SERVER_CPU, ['--expose-gc', here('./server.mjs'), kind, adapter], {
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    env: {
-      ...process.env,
-      BENCH_CONFIG: JSON.stringify(serverConfig(credentials, { idempotency, profileFile })),
-    },
+  return startChild(here('./server.mjs'), [kind, adapter], {
+    label,
+    execArgv: ['--expose-gc'],
+    env: { BENCH_CONFIG: JSON.stringify(serverConfig(credentials, { idempotency, profileFile })) },
   });
-  const port = await new Promise((resolve, reject) => {
-    child.once('message', (message) => resolve(message.port));
-    child.once('exit', (code) => reject(new Error(`${label}: server exited (${code}) before listening`)));
-  });
-  return {
-    port,
-    stats: (message = 'stats') => request(child, message),
-    stop: () =>
-      new Promise((resolve) => {
-        child.once('exit', resolve);
-        child.send('exit');
-      }),
-  };
 }
 
 /** Each request takes the next delivery of `deliveries`, shared by all connections. */
@@ -126,9 +95,6 @@ function load(port, sender, source, duration, cursor) {
     ],
   });
 }
-
-const cpuShare = (before, after, ms) => (after.user + after.system - before.user - before.system) / 1000 / ms;
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 /**
  * Runs servers side by side: all started and warmed up, then measured in interleaved rounds
@@ -240,37 +206,32 @@ const uniqueFor = (sender, rps, duration) =>
 
 // ---------------------------------------------------------------- verification alone
 
-function verification() {
-  const rounds = flags.quick ? 3 : 7;
-  const roundMs = flags.quick ? 100 : 300;
+/** A microbenchmark in its own process on the server CPU; its one line of JSON. */
+function microbenchmark(script, { rounds, roundMs }) {
   return new Promise((resolve, reject) => {
     let out = '';
-    const child = spawnOn(SERVER_CPU, [here('./verify.mjs')], {
+    const child = spawnOn(SERVER_CPU, [here(script)], {
       stdio: ['ignore', 'pipe', 'inherit'],
       env: { ...process.env, BENCH_CONFIG: JSON.stringify({ credentials, rounds, roundMs }) },
     });
     child.stdout.on('data', (chunk) => (out += chunk));
     child.once('exit', (code) =>
-      code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`verify.mjs exited ${code}`)),
+      code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`${script} exited ${code}`)),
     );
   });
 }
 
+const verification = () =>
+  microbenchmark('./verify.mjs', flags.quick ? { rounds: 3, roundMs: 100 } : { rounds: 7, roundMs: 300 });
+/**
+ * Ours against the peer libraries: 3 pairs x 2 body sizes x 2 or 3 candidates, about 15 s (8 s
+ * quick); a median of fewer than 5 rounds is at the mercy of whatever else the machine runs.
+ */
+const PEER_ROUNDS = flags.quick ? { rounds: 5, roundMs: 100 } : { rounds: 5, roundMs: 200 };
+const againstPeers = () => microbenchmark('./peers.mjs', PEER_ROUNDS);
+
 // ---------------------------------------------------------------- printing
 
-function table(headers, rows) {
-  const cells = [headers, ...rows].map((row) => row.map(String));
-  const widths = headers.map((_, i) => Math.max(...cells.map((row) => row[i].length)));
-  const line = (row) =>
-    row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ');
-  console.log(
-    [line(cells[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.slice(1).map(line)].join('\n'),
-  );
-}
-
-const int = (n) => Math.round(n).toLocaleString('en-US');
-const pct = (n) => `${(n * 100).toFixed(1)}%`;
-const ms = (n) => n.toFixed(2);
 const mib = (bytes) => (bytes / 1024 / 1024).toFixed(1);
 const micros = (rps) => (1e6 / rps).toFixed(1);
 
@@ -301,6 +262,8 @@ async function main() {
 
   console.log('verification alone ...');
   const verify = await verification();
+  console.log('verification against the peers ...');
+  const peers = await againstPeers();
 
   const http = {};
   for (const sender of RUN_SENDERS) {
@@ -343,13 +306,26 @@ async function main() {
     soak[adapter] = { ...b, warmup };
   }
 
-  report({ verify, http, soak });
+  // The Stripe route against @golevelup/nestjs-stripe's, as the other routes are run.
+  const stripeRoute = RUN_SENDERS.includes('stripe')
+    ? await measureStripeRoute({
+        credentials,
+        deliveries,
+        adapters: ADAPTERS,
+        duration: DURATION,
+        warmup: WARMUP,
+        rounds: ROUNDS,
+        connections: CONNECTIONS,
+      })
+    : undefined;
+
+  report({ verify, peers, http, stripeRoute, soak });
   console.log(
     `\nload average after: ${loadAverage()} (other processes on this machine skew the figures; see "cpu srv")`,
   );
 }
 
-function report({ verify, http, soak }) {
+function report({ verify, peers, http, stripeRoute, soak }) {
   console.log('\n## Verification alone (ops/s, median of interleaved rounds; same body per sender)\n');
   table(
     [
@@ -375,6 +351,11 @@ function report({ verify, http, soak }) {
       ];
     }),
   );
+
+  console.log(
+    `\n## Verification against the peers (ops/s, median of ${PEER_ROUNDS.rounds} interleaved rounds of ${PEER_ROUNDS.roundMs} ms; same bodies, secrets, signatures)\n`,
+  );
+  printPeers(peers);
 
   console.log(
     '\n## HTTP (requests/s, latency p50/p99 in ms; (a) Nest + ValidationPipe, (b) webhook route, (c) node:http floor)\n',
@@ -409,6 +390,13 @@ function report({ verify, http, soak }) {
   );
   console.log('new: deliveries the handler received / 2xx answers of (b) (100% = no duplicate was measured)');
   console.log('cpu srv/gen: CPU time of the (b) server / of the load generator, per second of its rounds');
+
+  if (stripeRoute) {
+    console.log(
+      '\n## Stripe route: nestjs-webhooks vs @golevelup/nestjs-stripe (requests/s, latency p50/p99 in ms; median of interleaved rounds)\n',
+    );
+    printStripeRoute(stripeRoute);
+  }
 
   if (Object.keys(soak).length > 0) {
     console.log(

@@ -1,8 +1,9 @@
 // Signs a share of a pre-signed pool on its own core (RSA signing is the slow part of preparing a
-// run), with the sender definition's own `sign`.
+// run), as the load generator signs the others: the deliveries numbered from `first`, with the
+// sample's headers (deliveries.mjs's `signer`).
 import { parentPort, workerData } from 'node:worker_threads';
-import { BUILT_IN_SENDERS } from 'nestjs-webhooks';
+import { signer } from './deliveries.mjs';
 
-const { sender: id, bodies, signing } = workerData;
-const sender = BUILT_IN_SENDERS.find((definition) => definition.id === id);
-parentPort.postMessage(bodies.map((body) => sender.sign(body, signing)));
+const { sender, bodies, first, signing } = workerData;
+const sign = signer(sender, { [sender]: { signing } });
+parentPort.postMessage(bodies.map((body, i) => sign(body, first + i)));

@@ -1,49 +1,15 @@
-// Verification alone, per sender: our verifier, the node:crypto call it wraps, and for the HMAC
-// senders two peer libraries doing the same HMAC-SHA256 work over a body of the same size.
+// Verification alone, per sender: our verifier, the node:crypto call it wraps, and for two HMAC
+// senders two peer libraries doing the same HMAC-SHA256 work over a body of the same size (each
+// peer against the verifier it stands for, GitHub's, Stripe's, Standard Webhooks': peers.mjs).
 // Prints one JSON line: { [sender]: { ours, raw?, octokit?, standardwebhooks? } } in ops/s.
 import { createHash, createHmac, createPublicKey, timingSafeEqual, verify as rsaVerify } from 'node:crypto';
 import { verify as octokitVerify } from '@octokit/webhooks-methods';
 import { Webhook } from 'standardwebhooks';
+import { compareRates } from './common.mjs';
 import { bodyOf, SENDERS, signer, VERIFIERS } from './deliveries.mjs';
 
 const { credentials, roundMs, rounds } = JSON.parse(process.env.BENCH_CONFIG);
-let sink = 0;
-
-/** Calls per second of a synchronous function, in batches so the clock is read rarely. */
-function rate(fn, ms) {
-  const start = performance.now();
-  let calls = 0;
-  do {
-    for (let i = 0; i < 64; i++) sink += fn() ? 1 : 0;
-    calls += 64;
-  } while (performance.now() - start < ms);
-  return (calls * 1000) / (performance.now() - start);
-}
-
-async function rateAsync(fn, ms) {
-  const start = performance.now();
-  let calls = 0;
-  do {
-    for (let i = 0; i < 64; i++) sink += (await fn()) ? 1 : 0;
-    calls += 64;
-  } while (performance.now() - start < ms);
-  return (calls * 1000) / (performance.now() - start);
-}
-
-const median = (values) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)];
-
-/** Interleaved rounds, so drift in the machine's speed touches every candidate alike; the median of each. */
-async function compare(candidates) {
-  const samples = Object.fromEntries(Object.keys(candidates).map((name) => [name, []]));
-  for (let round = 0; round < rounds; round++) {
-    for (const [name, fn] of Object.entries(candidates)) {
-      samples[name].push(
-        fn.constructor.name === 'AsyncFunction' ? await rateAsync(fn, roundMs) : rate(fn, roundMs),
-      );
-    }
-  }
-  return Object.fromEntries(Object.entries(samples).map(([name, values]) => [name, median(values)]));
-}
+const compare = (candidates) => compareRates(candidates, { rounds, roundMs });
 
 // Headers as the guard hands them over: Node's headersDistinct, one array per name.
 const distinct = (headers) =>
@@ -103,6 +69,29 @@ const RAW = {
       ...hmacPeers(text, signing.apiSecret),
     };
   },
+  github({ body, headers, signing }) {
+    const sent = header(headers, 'x-hub-signature-256').slice('sha256='.length);
+    return {
+      raw: () => timingSafeEqual(createHmac('sha256', signing.secret).update(body).digest(), hex(sent)),
+    };
+  },
+  stripe({ body, headers, signing }) {
+    const [t, v1] = header(headers, 'stripe-signature')
+      .split(',')
+      .map((item) => item.slice(item.indexOf('=') + 1));
+    return {
+      raw: () =>
+        timingSafeEqual(createHmac('sha256', signing.secret).update(`${t}.`).update(body).digest(), hex(v1)),
+    };
+  },
+  standard({ body, headers, signing }) {
+    const key = Buffer.from(signing.secret.slice('whsec_'.length), 'base64');
+    const signed = `${header(headers, 'webhook-id')}.${header(headers, 'webhook-timestamp')}.`;
+    const sent = Buffer.from(header(headers, 'webhook-signature').slice('v1,'.length), 'base64');
+    return {
+      raw: () => timingSafeEqual(createHmac('sha256', key).update(signed).update(body).digest(), sent),
+    };
+  },
   illow({ body, headers, credentials: { publicKey } }) {
     const key = createPublicKey(publicKey);
     const sent = header(headers, 'illow-signature');
@@ -132,4 +121,3 @@ for (const sender of SENDERS) {
   results[sender] = await compare(candidates);
 }
 process.stdout.write(`${JSON.stringify(results)}\n`);
-if (sink < 0) console.log(sink);
