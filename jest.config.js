@@ -21,6 +21,7 @@ export default {
   moduleNameMapper: {
     '^nestjs-webhooks$': '<rootDir>/libs/webhooks/src/index.ts',
     '^nestjs-webhooks/testing$': '<rootDir>/libs/webhooks/src/testing/index.ts',
+    '^nestjs-webhooks/bullmq$': '<rootDir>/libs/webhooks/src/bullmq/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/apps/**/*.spec.ts', '<rootDir>/test/**/*.spec.ts'],

@@ -51,6 +51,14 @@ export type {
 export { WebhookGuard } from './webhooks.guard.js';
 export { WebhooksService, type VerifiedDelivery, type WebhookAttempt } from './webhooks.service.js';
 
+// Queue mode: the queue's contract (its BullMQ implementation is `nestjs-webhooks/bullmq`).
+export {
+  WebhookQueue,
+  type QueuedWebhookDelivery,
+  type WebhookEnqueueResult,
+  type WebhookHandledResult,
+} from './webhooks.queue.js';
+
 // De-duplication.
 export { WebhookIdempotencyStore, type WebhookClaim } from './webhooks.storage.js';
 export { MemoryIdempotencyStore } from './webhooks.memory-storage.js';
@@ -68,6 +76,7 @@ export {
   WebhookHandlerException,
   WebhookPayloadTooLargeException,
   WebhookStoreException,
+  WebhookQueueException,
   WebhookUnsupportedEncodingException,
 } from './webhooks.exception.js';
 

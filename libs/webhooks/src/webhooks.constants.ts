@@ -12,6 +12,8 @@ export const RAW_BODY_PROPERTY = 'rawBody';
 
 export const DEFAULT_PREFIX = 'webhooks';
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
+/** Queue mode: how long the request path waits for the queue to take a delivery before a 500. */
+export const DEFAULT_QUEUE_TIMEOUT_MS = 5 * 1000;
 export const DEFAULT_IDEMPOTENCY = {
   /** How long a processed delivery is remembered, so a retry within it is answered without side effects. */
   ttlMs: 24 * 60 * 60 * 1000,

@@ -70,7 +70,15 @@ export type WebhookPayloadFor<Pattern extends string> = Pattern extends `${infer
 /** The event a handler of `Pattern` receives: `WebhookEventFor<'inkit.DOCUMENT_CREATE_FINISHED'>`. */
 export type WebhookEventFor<Pattern extends string> = WebhookEvent<WebhookPayloadFor<Pattern>>;
 
-export type WebhookOutcomeKind = 'accepted' | 'duplicate' | 'rejected' | 'failed';
+/**
+ * - `accepted`, `duplicate`, `rejected`, `failed`: the reply to a delivery (inline mode; in queue
+ *   mode `duplicate` and `rejected` too).
+ * - `queued`: queue mode's reply, 200 once the queue holds it.
+ * - `processed`, `retrying`, `dead`: a worker's attempt at a queued delivery: handlers done; a handler
+ *   failed and the queue will try again; the last attempt failed (kept for a replay).
+ */
+export type WebhookOutcomeKind =
+  'accepted' | 'duplicate' | 'rejected' | 'failed' | 'queued' | 'processed' | 'retrying' | 'dead';
 
 /**
  * Why a delivery was not accepted. The scheme reasons (`missing` … `unavailable`) come from
@@ -89,7 +97,8 @@ export type WebhookOutcomeReason =
   | 'unsupported-encoding'
   | 'in-flight'
   | 'handler-error'
-  | 'store-unavailable';
+  | 'store-unavailable'
+  | 'queue-unavailable';
 
 /** Emitted for every delivery as `webhooks.delivery.<outcome>`, after the outcome is known. */
 export interface WebhookDeliveryOutcome {
@@ -111,4 +120,9 @@ export interface WebhookDeliveryOutcome {
   readonly durationMs: number;
   /** Present for verified deliveries only: forged bytes are not worth keeping. */
   readonly rawBody?: Buffer;
+  /** A worker's attempt (queue mode): which one, counting from 1, of how many. */
+  readonly attempt?: number;
+  readonly attempts?: number;
+  /** Set when the handlers ran again on purpose: the id of the delivery replayed. */
+  readonly replayOf?: string;
 }

@@ -92,3 +92,14 @@ export class WebhookStoreException extends WebhookException {
     );
   }
 }
+
+/** 500: the queue did not take the delivery (queue mode); nothing was queued, so the sender's retry is. */
+export class WebhookQueueException extends WebhookException {
+  constructor() {
+    super(
+      HttpStatus.INTERNAL_SERVER_ERROR,
+      'queue-unavailable',
+      'The delivery could not be queued right now; retry later',
+    );
+  }
+}

@@ -39,6 +39,15 @@ export interface WebhooksModuleOptions {
   idempotency?: WebhookIdempotencyOptions;
   /** Where processed deliveries are remembered. Default: in memory, bounded, per process. */
   store?: WebhookIdempotencyStore;
+  /**
+   * `'inline'`: the reply waits for the handlers (a throw answers 500, and the sender retries).
+   * `'queue'`: the delivery is verified, validated and handed to a `WebhookQueue` (`WebhooksBullmqModule`
+   * from `nestjs-webhooks/bullmq`), 200 is answered once the queue holds it, and workers run the
+   * same `@OnWebhook` handlers with retries and dead letters. Default `'inline'`.
+   */
+  processing?: 'inline' | 'queue';
+  /** Queue mode: longest wait for the queue to take a delivery (ms); beyond it, 500. Default 5 s. */
+  queueTimeoutMs?: number;
 }
 
 /** Static options, known when the module is defined (routes are registered before async options resolve). */

@@ -3,7 +3,12 @@ import { ModuleRef } from '@nestjs/core';
 import { neverThrows } from './schemes/credentials.js';
 import { WebhookConfigurationError, type Verifier } from './schemes/index.js';
 import { BUILT_IN_SENDERS } from './senders/index.js';
-import { DEFAULT_BODY_LIMIT, DEFAULT_IDEMPOTENCY, HTTP_CREDENTIAL_HEADERS } from './webhooks.constants.js';
+import {
+  DEFAULT_BODY_LIMIT,
+  DEFAULT_IDEMPOTENCY,
+  DEFAULT_QUEUE_TIMEOUT_MS,
+  HTTP_CREDENTIAL_HEADERS,
+} from './webhooks.constants.js';
 import { WEBHOOKS_MODULE_OPTIONS } from './webhooks.module-definition.js';
 import type { WebhooksModuleOptions } from './webhooks.options.js';
 import {
@@ -144,6 +149,9 @@ export class WebhooksRegistry implements OnModuleInit {
   readonly ttlMs: number;
   readonly leaseMs: number;
   readonly maxEntries: number;
+  /** Inline (the reply waits for the handlers) or queue (workers run them). */
+  readonly processing: 'inline' | 'queue';
+  readonly queueTimeoutMs: number;
   /**
    * Headers whose values never reach handlers, outcomes or logs: HTTP's own credential headers and
    * every sender's, built-in or configured, whichever route a request came to.
@@ -193,6 +201,12 @@ export class WebhooksRegistry implements OnModuleInit {
     this.capturedHeaders = [...new Set(configured.flatMap((sender) => sender.definition.credentialHeaders))];
 
     this.bodyLimit = positiveInteger('bodyLimit', options.bodyLimit, DEFAULT_BODY_LIMIT);
+    const processing = options.processing ?? 'inline';
+    if (processing !== 'inline' && processing !== 'queue') {
+      throw new WebhookConfigurationError('processing', "must be 'inline' or 'queue'");
+    }
+    this.processing = processing;
+    this.queueTimeoutMs = positiveInteger('queueTimeoutMs', options.queueTimeoutMs, DEFAULT_QUEUE_TIMEOUT_MS);
     const idempotency = options.idempotency ?? {};
     this.ttlMs = positiveInteger('idempotency.ttlMs', idempotency.ttlMs, DEFAULT_IDEMPOTENCY.ttlMs);
     this.leaseMs = positiveInteger('idempotency.leaseMs', idempotency.leaseMs, DEFAULT_IDEMPOTENCY.leaseMs);

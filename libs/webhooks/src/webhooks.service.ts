@@ -16,12 +16,14 @@ import {
   WebhookHandlerException,
   WebhookInFlightException,
   WebhookPayloadException,
+  WebhookQueueException,
   WebhookStoreException,
   WebhookUnsupportedEncodingException,
 } from './webhooks.exception.js';
 import { WebhooksRegistry } from './webhooks.registry.js';
 import { EVENT_TYPE_PATTERN, EVENT_TYPE_RULE, idempotencyKeyOf } from './webhooks.sender.js';
 import { WebhookIdempotencyStore } from './webhooks.storage.js';
+import { WebhookQueue, type QueuedWebhookDelivery, type WebhookHandledResult } from './webhooks.queue.js';
 import { findLoneSurrogate, parseJsonExact } from './webhooks.json.js';
 import { describeError } from './webhooks.log.js';
 
@@ -90,6 +92,7 @@ export class WebhooksService {
     private readonly registry: WebhooksRegistry,
     @Inject(WebhookIdempotencyStore) private readonly store: WebhookIdempotencyStore,
     @Optional() private readonly emitter?: EventEmitter2,
+    @Optional() @Inject(WebhookQueue) private readonly queue?: WebhookQueue,
   ) {}
 
   /** A delivery to `sender` (and one of its tenants) arriving now. */
@@ -164,7 +167,7 @@ export class WebhooksService {
    * Anything else that throws here is the idempotency store (or a sender's own function) failing:
    * answered 500 so the sender retries, and reported like any other outcome.
    */
-  private storeFailure(delivery: VerifiedDelivery, error: unknown): WebhookException {
+  private storeFailure(delivery: WebhookAttempt, error: unknown): WebhookException {
     const { message, trace } = describeError(error);
     this.logger.error(`Delivery ${delivery.id} could not be processed: ${message}`, trace);
     return new WebhookStoreException();
@@ -194,6 +197,8 @@ export class WebhooksService {
       delivery.tenant === undefined ? parts : [delivery.tenant, ...parts],
     );
     progress.idempotencyKey = key;
+
+    if (this.registry.processing === 'queue') return this.enqueue(delivery, definition, name, type, key);
 
     const claim = await this.store.claim(key, delivery.id, this.registry.leaseMs);
     if (claim === 'processed') {
@@ -240,6 +245,142 @@ export class WebhooksService {
       idempotencyKey: key,
       rawBody: delivery.rawBody,
     });
+  }
+
+  /**
+   * Queue mode's end of the request path: the delivery handed to the queue, and 200 answered once
+   * the queue holds it (a duplicate while the first is still queued, likewise). A queue that cannot
+   * take it within `queueTimeoutMs` answers 500, so the sender retries.
+   */
+  private async enqueue(
+    delivery: VerifiedDelivery,
+    _definition: unknown,
+    name: string,
+    type: string,
+    key: string,
+  ): Promise<void> {
+    const queue = this.queue;
+    if (queue === undefined) {
+      throw new Error(
+        "nestjs-webhooks: processing is 'queue' but no WebhookQueue is provided (import WebhooksBullmqModule from 'nestjs-webhooks/bullmq')",
+      );
+    }
+    const queued: QueuedWebhookDelivery = {
+      id: delivery.id,
+      sender: delivery.sender,
+      ...(delivery.tenant === undefined ? {} : { tenant: delivery.tenant }),
+      receivedAt: delivery.receivedAt.toISOString(),
+      rawBody: delivery.rawBody.toString('base64'),
+      headers: this.redactHeaders(delivery.headers),
+      event: name,
+      type,
+      idempotencyKey: key,
+      ...(delivery.routeEvent === undefined ? {} : { routeEvent: delivery.routeEvent }),
+    };
+    let result: Awaited<ReturnType<WebhookQueue['enqueue']>>;
+    try {
+      result = await withTimeout(queue.enqueue(queued), this.registry.queueTimeoutMs, 'the queue');
+    } catch (error) {
+      const { message, trace } = describeError(error);
+      this.logger.error(`Delivery ${delivery.id} could not be queued: ${message}`, trace);
+      throw new WebhookQueueException();
+    }
+    await this.report(delivery, result === 'queued' ? 'queued' : 'duplicate', {
+      outcome: result === 'queued' ? 'queued' : 'duplicate',
+      status: 200,
+      event: name,
+      idempotencyKey: key,
+      rawBody: delivery.rawBody,
+    });
+  }
+
+  /**
+   * A worker's attempt at a queued delivery: the payload read and validated again from the bytes,
+   * the key claimed, the handlers run, the key completed, as the inline path does. Resolves with
+   * what happened; rejects with a WebhookHandlerException when a handler failed (the key released,
+   * so the queue's next attempt runs them again), with a WebhookInFlightException while another
+   * worker holds the key, and with a WebhookPayloadException when the bytes no longer pass the DTO
+   * (no attempt can change that). `attempt` counts from 1; the last failing one is reported dead.
+   */
+  async handleQueued(
+    queued: QueuedWebhookDelivery,
+    attempt: { readonly attempt: number; readonly attempts: number },
+  ): Promise<WebhookHandledResult> {
+    const sender = this.registry.get(queued.sender);
+    const attemptInfo: WebhookAttempt = {
+      id: queued.id,
+      sender: queued.sender,
+      tenant: queued.tenant,
+      receivedAt: new Date(queued.receivedAt),
+      startedAt: performance.now(),
+    };
+    const rawBody = Buffer.from(queued.rawBody, 'base64');
+    const details = { event: queued.event, idempotencyKey: queued.idempotencyKey, rawBody, ...attempt };
+    const last = attempt.attempt >= attempt.attempts;
+    try {
+      if (!sender) throw new Error(`nestjs-webhooks: sender "${queued.sender}" is not configured`);
+      const plain = sender.definition.fromHeaders?.(queued.headers) ?? this.parseJson(rawBody);
+      const validated = validatePayload(sender.definition.dto, plain);
+      if (!validated.ok) throw new WebhookPayloadException('invalid-payload', validated.errors);
+      const replay = queued.replayOf !== undefined;
+      const owner = queued.id;
+      if (!replay) {
+        const claim = await this.store.claim(queued.idempotencyKey, owner, this.registry.leaseMs);
+        if (claim === 'processed') {
+          await this.report(attemptInfo, 'duplicate', { outcome: 'duplicate', status: 200, ...details });
+          return 'duplicate';
+        }
+        if (claim === 'in-flight') throw new WebhookInFlightException();
+      }
+      const event: WebhookEvent = {
+        id: queued.id,
+        sender: queued.sender,
+        tenant: queued.tenant,
+        name: queued.event,
+        type: queued.type,
+        payload: validated.value,
+        idempotencyKey: queued.idempotencyKey,
+        receivedAt: attemptInfo.receivedAt,
+        headers: queued.headers,
+        rawBody,
+      };
+      const dispatched = this.dispatch(`${WEBHOOK_EVENT_ROOT}.${queued.event}`, event);
+      const failures = Array.isArray(dispatched) ? dispatched : await dispatched;
+      if (failures.length > 0) {
+        if (!replay) await this.store.release(queued.idempotencyKey, owner);
+        for (const failure of failures) {
+          const { message, trace } = describeError(failure);
+          this.logger.error(`Handler for ${queued.event} (delivery ${queued.id}) failed: ${message}`, trace);
+        }
+        throw new WebhookHandlerException();
+      }
+      if (!replay) {
+        await this.store.complete(
+          queued.idempotencyKey,
+          owner,
+          this.registry.ttlFor(queued.sender, queued.event),
+        );
+      }
+      await this.report(attemptInfo, 'processed', {
+        outcome: 'processed',
+        status: 200,
+        ...details,
+        ...(replay ? { replayOf: queued.replayOf } : {}),
+      });
+      return replay ? 'replayed' : 'processed';
+    } catch (caught) {
+      const error = caught instanceof WebhookException ? caught : this.storeFailure(attemptInfo, caught);
+      const dead = last || error instanceof WebhookPayloadException;
+      const body = error.getResponse() as { message: string | string[] };
+      await this.report(attemptInfo, dead ? 'dead' : 'retrying', {
+        outcome: dead ? 'dead' : 'retrying',
+        status: error.getStatus(),
+        reason: error.reason,
+        message: Array.isArray(body.message) ? body.message.join('; ') : body.message,
+        ...details,
+      });
+      throw error;
+    }
   }
 
   /** Headers as handlers and outcomes see them, credentials redacted (see WebhooksRegistry.redactedHeaders). */
@@ -399,4 +540,13 @@ export function redactHeaders(headers: HeaderBag, redacted: ReadonlySet<string>)
     else out[lower] = value.length === 1 ? value[0] : value.join(', ');
   }
   return out;
+}
+
+/** Rejects when `promise` has not settled within `ms`, naming what it waited for. */
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

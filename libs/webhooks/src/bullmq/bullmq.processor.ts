@@ -1,0 +1,43 @@
+import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { Injectable, Logger } from '@nestjs/common';
+import { UnrecoverableError, type Job } from 'bullmq';
+import { WebhookPayloadException } from '../webhooks.exception.js';
+import type { QueuedWebhookDelivery, WebhookHandledResult } from '../webhooks.queue.js';
+import { WebhooksService } from '../webhooks.service.js';
+
+/**
+ * The worker: each job is one delivery, run through the same `@OnWebhook` handlers as the inline
+ * path (`WebhooksService.handleQueued`). A handler's failure fails the attempt, and BullMQ retries
+ * it with backoff; bytes that no longer pass the DTO fail it for good (no attempt would differ).
+ */
+@Injectable()
+export class WebhooksWorkerHost extends WorkerHost {
+  private readonly logger = new Logger('Webhooks');
+
+  constructor(private readonly webhooks: WebhooksService) {
+    super();
+  }
+
+  async process(job: Job<QueuedWebhookDelivery>): Promise<WebhookHandledResult> {
+    try {
+      return await this.webhooks.handleQueued(job.data, {
+        attempt: job.attemptsMade + 1,
+        attempts: job.opts.attempts ?? 1,
+      });
+    } catch (error) {
+      if (error instanceof WebhookPayloadException) {
+        this.logger.error(`Delivery ${job.data.id} no longer passes its DTO: dead without retries`);
+        throw new UnrecoverableError('the stored delivery no longer passes its DTO');
+      }
+      throw error;
+    }
+  }
+}
+
+/** The worker host for one queue: `@Processor` takes the name when the class is decorated. */
+export function workerHostFor(queueName: string, concurrency: number): typeof WebhooksWorkerHost {
+  @Processor(queueName, { concurrency })
+  @Injectable()
+  class QueueWorkerHost extends WebhooksWorkerHost {}
+  return QueueWorkerHost;
+}

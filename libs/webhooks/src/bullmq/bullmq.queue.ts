@@ -1,0 +1,75 @@
+import type { Job, Queue } from 'bullmq';
+import { createHash, randomUUID } from 'node:crypto';
+import type { QueuedWebhookDelivery, WebhookEnqueueResult, WebhookQueue } from '../webhooks.queue.js';
+import type { ResolvedWebhooksBullmqOptions } from './bullmq.options.js';
+
+/**
+ * A delivery's job id: one per idempotency key, so BullMQ itself refuses a second job for a
+ * delivery still known to the queue (two instances, a sender's retry). Hashed: keys hold `:`,
+ * which BullMQ does not allow in custom ids, and may be long.
+ */
+export const jobIdOf = (idempotencyKey: string): string =>
+  `wh-${createHash('sha256').update(idempotencyKey).digest('hex')}`;
+
+/** Where a delivery stands in the queue, for the API and the CLI. */
+export type QueuedDeliveryState = 'queued' | 'processing' | 'processed' | 'retrying' | 'dead';
+
+/**
+ * `WebhookQueue` on BullMQ: one job per delivery, its id derived from the idempotency key, retried
+ * with backoff, failed jobs kept as the dead letters (everything needed to run them again is in
+ * the job).
+ */
+export class BullmqWebhookQueue implements WebhookQueue {
+  constructor(
+    private readonly options: ResolvedWebhooksBullmqOptions,
+    /** The registered BullMQ queue (`@InjectQueue(queueName)` reaches it too). */
+    readonly queue: Queue,
+  ) {}
+
+  // Looked up first: `add` with a known id silently returns without saying it was known. A race of
+  // two first copies still makes one job; both are then reported queued, one is processed.
+  async enqueue(delivery: QueuedWebhookDelivery): Promise<WebhookEnqueueResult> {
+    const jobId = jobIdOf(delivery.idempotencyKey);
+    if ((await this.queue.getJob(jobId)) !== undefined) return 'duplicate';
+    await this.queue.add(delivery.event, delivery, { jobId, ...this.jobOptions() });
+    return 'queued';
+  }
+
+  /**
+   * Runs a delivery's handlers again, on purpose: a new job with the stored delivery, marked as a
+   * replay of it. De-duplication is bypassed for this job alone (a processed delivery runs again; a
+   * dead one is claimed as usual and marked processed when it succeeds). The replay's delivery id,
+   * or undefined when the queue no longer holds the delivery.
+   */
+  async replay(idempotencyKey: string): Promise<string | undefined> {
+    const job = (await this.queue.getJob(jobIdOf(idempotencyKey))) as Job<QueuedWebhookDelivery> | undefined;
+    if (job === undefined) return undefined;
+    const id = randomUUID();
+    const replay: QueuedWebhookDelivery = { ...job.data, id, replayOf: job.data.id };
+    await this.queue.add(job.data.event, replay, { jobId: `replay-${id}`, ...this.jobOptions() });
+    return id;
+  }
+
+  /** Where the delivery with this key stands, or undefined when the queue no longer holds it. */
+  async stateOf(idempotencyKey: string): Promise<QueuedDeliveryState | undefined> {
+    const job = await this.queue.getJob(jobIdOf(idempotencyKey));
+    if (job === undefined) return undefined;
+    const state = await job.getState();
+    if (state === 'completed') return 'processed';
+    if (state === 'failed') return 'dead';
+    if (state === 'active') return 'processing';
+    return job.attemptsMade > 0 ? 'retrying' : 'queued';
+  }
+
+  /** Dead deliveries (every attempt failed), newest first. */
+  async dead(start = 0, end = 99): Promise<QueuedWebhookDelivery[]> {
+    const jobs = (await this.queue.getFailed(start, end)) as Job<QueuedWebhookDelivery>[];
+    return jobs.map((job) => job.data);
+  }
+
+  private jobOptions() {
+    const { attempts, backoff, keepProcessed } = this.options;
+    // Failed jobs are kept: they are the dead letters, until replayed or removed on purpose.
+    return { attempts, backoff, removeOnComplete: keepProcessed, removeOnFail: false };
+  }
+}

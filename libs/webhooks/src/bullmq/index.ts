@@ -1,0 +1,9 @@
+// `nestjs-webhooks/bullmq`: queue mode on BullMQ. Needs `bullmq` and `@nestjs/bullmq` (optional peers).
+export { WebhooksBullmqModule } from './bullmq.module.js';
+export {
+  WEBHOOKS_BULLMQ_OPTIONS,
+  type WebhooksBullmqOptions,
+  type ResolvedWebhooksBullmqOptions,
+} from './bullmq.options.js';
+export { BullmqWebhookQueue, jobIdOf, type QueuedDeliveryState } from './bullmq.queue.js';
+export { WebhooksWorkerHost } from './bullmq.processor.js';
