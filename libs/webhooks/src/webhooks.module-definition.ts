@@ -11,8 +11,11 @@ export const {
   .setClassMethodName('forRoot')
   .setFactoryMethodName('createWebhooksOptions')
   // The prefix is an extra, not an option: routes are registered before async options resolve.
-  .setExtras<WebhooksModuleExtras>({ prefix: DEFAULT_PREFIX, isGlobal: true }, (definition, extras) => ({
-    ...definition,
-    global: extras.isGlobal,
-  }))
+  .setExtras<WebhooksModuleExtras>(
+    { prefix: DEFAULT_PREFIX, isGlobal: true, routes: true },
+    (definition, extras) => ({
+      ...definition,
+      global: extras.isGlobal,
+    }),
+  )
   .build();

@@ -119,12 +119,12 @@ function storeProvider(): Provider {
   };
 }
 
-function withInternals(module: DynamicModule, rawPrefix = DEFAULT_PREFIX): DynamicModule {
+function withInternals(module: DynamicModule, rawPrefix = DEFAULT_PREFIX, routes = true): DynamicModule {
   const prefix = rawPrefix.replace(/^\/+|\/+$/g, '');
   if (!prefix) throw new Error('nestjs-webhooks: invalid option "prefix": must be a non-empty path');
   return {
     ...module,
-    controllers: [webhooksControllerFor(prefix)],
+    controllers: routes ? [webhooksControllerFor(prefix)] : [],
     imports: [...(module.imports ?? []), DiscoveryModule],
     providers: [
       ...(module.providers ?? []),
@@ -132,7 +132,7 @@ function withInternals(module: DynamicModule, rawPrefix = DEFAULT_PREFIX): Dynam
       WebhooksRegistry,
       WebhooksService,
       WebhooksExplorer,
-      WebhooksRawBodyCapture,
+      ...(routes ? [WebhooksRawBodyCapture] : []),
       storeProvider(),
       WebhookRouteGuard,
     ],
@@ -147,10 +147,10 @@ function withInternals(module: DynamicModule, rawPrefix = DEFAULT_PREFIX): Dynam
 @Module({})
 export class WebhooksModule extends ConfigurableModuleClass {
   static forRoot(options: typeof OPTIONS_TYPE): DynamicModule {
-    return withInternals(super.forRoot(options), options.prefix);
+    return withInternals(super.forRoot(options), options.prefix, options.routes);
   }
 
   static forRootAsync(options: typeof ASYNC_OPTIONS_TYPE): DynamicModule {
-    return withInternals(super.forRootAsync(options), options.prefix);
+    return withInternals(super.forRootAsync(options), options.prefix, options.routes);
   }
 }

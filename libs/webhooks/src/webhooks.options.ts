@@ -55,6 +55,12 @@ export interface WebhooksModuleExtras {
   /** Route prefix: `POST /<prefix>/inkit` and so on. Default `webhooks`. */
   prefix?: string;
   /**
+   * Serve the webhook routes (and capture raw bodies). `false` for a process that only runs queued
+   * deliveries (a worker, queue mode): the handlers, the store and the outcomes without the routes.
+   * Default `true`.
+   */
+  routes?: boolean;
+  /**
    * Register the module globally, so that the exported guards (which inject the module's
    * registry and service) work in any module of the app without importing WebhooksModule there.
    * Default `true`.
