@@ -35,6 +35,8 @@ function resolve(options: WebhooksBullmqOptions): ResolvedWebhooksBullmqOptions 
       age: positiveInteger('keepProcessed.age', options.keepProcessed?.age, 24 * 60 * 60),
       count: positiveInteger('keepProcessed.count', options.keepProcessed?.count, 10_000),
     },
+    lockDurationMs: positiveInteger('lockDurationMs', options.lockDurationMs, 30_000),
+    stalledIntervalMs: positiveInteger('stalledIntervalMs', options.stalledIntervalMs, 30_000),
   };
 }
 
@@ -58,7 +60,7 @@ export class WebhooksBullmqModule {
       },
       { provide: WebhookQueue, useExisting: BullmqWebhookQueue },
     ];
-    if (resolved.worker) providers.push(workerHostFor(resolved.queueName, resolved.concurrency));
+    if (resolved.worker) providers.push(workerHostFor(resolved));
     return {
       module: WebhooksBullmqModule,
       global: true,

@@ -22,6 +22,13 @@ export interface WebhooksBullmqOptions {
   connection?: ConnectionOptions;
   /** Processed deliveries kept in the queue, for inspection and replay: seconds, count. Default 24 h, 10,000. */
   keepProcessed?: { age: number; count: number };
+  /**
+   * How long a worker's hold on a delivery lasts without renewal (ms): a worker that died (kill -9,
+   * a lost host) gives its deliveries back to the queue once it lapses. BullMQ's default, 30 s.
+   */
+  lockDurationMs?: number;
+  /** How often workers look for such deliveries (ms). BullMQ's default, 30 s. */
+  stalledIntervalMs?: number;
 }
 
 export interface ResolvedWebhooksBullmqOptions {
@@ -32,6 +39,8 @@ export interface ResolvedWebhooksBullmqOptions {
   readonly backoff: { readonly type: 'exponential' | 'fixed'; readonly delay: number };
   readonly connection?: ConnectionOptions;
   readonly keepProcessed: { readonly age: number; readonly count: number };
+  readonly lockDurationMs: number;
+  readonly stalledIntervalMs: number;
 }
 
 export const WEBHOOKS_BULLMQ_OPTIONS = Symbol('WEBHOOKS_BULLMQ_OPTIONS');

@@ -4,6 +4,7 @@ import { UnrecoverableError, type Job } from 'bullmq';
 import { WebhookPayloadException } from '../webhooks.exception.js';
 import type { QueuedWebhookDelivery, WebhookHandledResult } from '../webhooks.queue.js';
 import { WebhooksService } from '../webhooks.service.js';
+import type { ResolvedWebhooksBullmqOptions } from './bullmq.options.js';
 
 /**
  * The worker: each job is one delivery, run through the same `@OnWebhook` handlers as the inline
@@ -34,9 +35,13 @@ export class WebhooksWorkerHost extends WorkerHost {
   }
 }
 
-/** The worker host for one queue: `@Processor` takes the name when the class is decorated. */
-export function workerHostFor(queueName: string, concurrency: number): typeof WebhooksWorkerHost {
-  @Processor(queueName, { concurrency })
+/** The worker host for one queue: `@Processor` takes the name and settings when the class is decorated. */
+export function workerHostFor(options: ResolvedWebhooksBullmqOptions): typeof WebhooksWorkerHost {
+  @Processor(options.queueName, {
+    concurrency: options.concurrency,
+    lockDuration: options.lockDurationMs,
+    stalledInterval: options.stalledIntervalMs,
+  })
   @Injectable()
   class QueueWorkerHost extends WebhooksWorkerHost {}
   return QueueWorkerHost;
