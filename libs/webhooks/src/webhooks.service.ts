@@ -147,7 +147,9 @@ export class WebhooksService {
   private async fail(delivery: VerifiedDelivery, progress: Progress, caught: unknown): Promise<never> {
     const error = caught instanceof WebhookException ? caught : this.storeFailure(delivery, caught);
     const kind: WebhookOutcomeKind =
-      error instanceof WebhookHandlerException || error instanceof WebhookStoreException
+      error instanceof WebhookHandlerException ||
+      error instanceof WebhookStoreException ||
+      error instanceof WebhookQueueException
         ? 'failed'
         : 'rejected';
     const body = error.getResponse() as { message: string | string[] };
