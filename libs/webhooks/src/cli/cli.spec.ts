@@ -1,7 +1,9 @@
-import { afterAll, describe, expect, it } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { verify as octokitVerify } from '@octokit/webhooks-methods';
 import { createHmac, createPrivateKey, createPublicKey, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Webhook } from 'standardwebhooks';
@@ -117,6 +119,16 @@ describe('usage errors', () => {
     [['send', 'inkit', '--secret', 's', '--url', 'localhost:3000/webhooks/inkit']],
     [['keygen', '--bits', '512']],
     [['keygen', 'now']],
+    [['replay']],
+    [['replay', 'd-1']],
+    [['replay', 'd-1', 'd-2', '--url', 'http://h']],
+    [['replay', '..', '--url', 'http://h']],
+    [['replay', 'd\u001b[2J', '--url', 'http://h']],
+    [['replay', 'd-1', '--url', 'localhost:3000']],
+    [['replay', 'd-1', '--url', 'http://admin:pw@h']],
+    [['replay', 'd-1', '--url', 'http://h', '--admin-token', 'two words']],
+    [['replay', 'd-1', '--url', 'http://h', '--admin-token']],
+    [['replay', 'd-1', '--url', 'http://h', '--secret', 's']],
   ])('%j exits 2 with one line and a hint to --help, sending nothing', async (argv) => {
     const { code, out, err, sent } = await cli(argv);
     expect(code).toBe(2);
@@ -138,6 +150,9 @@ describe('usage errors', () => {
       await cli(['sign', 'standard', '--secret', `whsec_${secret}!`]),
       await cli(['sign', 'standard'], { env: { STANDARD_WEBHOOKS_SECRET: `whsec_${secret}!` } }),
       await cli(['sign', 'stripe', '--secret', secret, '--event', 'x']),
+      await cli(['replay', 'd-1', '--url', 'http://h', '--admin-token', `${secret} ${secret}`]),
+      await cli(['replay', 'd-1', '--url', 'http://h'], { env: { ADMIN_TOKEN: `${secret}\r\nX: 1` } }),
+      await cli(['replay', 'd-1', '--url', `http://admin:${secret}@h`]),
     ];
     for (const { code, err } of runs) {
       expect(code).toBe(2);
@@ -500,6 +515,205 @@ describe('send', () => {
   });
 });
 
+describe('replay, against a local HTTP server', () => {
+  interface Received {
+    method?: string;
+    url?: string;
+    headers: IncomingHttpHeaders;
+  }
+  const TOKEN = 'admin-T0KEN-9f8e7d';
+  let server: Server;
+  let base: string;
+  let received: Received[] = [];
+  /** How the server answers the next requests; by default the receiver's 202. */
+  let answer: (res: ServerResponse, req: Received) => void;
+  const json = (status: number, body: unknown) => (res: ServerResponse) =>
+    res.writeHead(status, { 'Content-Type': 'application/json' }).end(JSON.stringify(body));
+
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      const request = { method: req.method, url: req.url, headers: req.headers };
+      received.push(request);
+      req.resume();
+      req.on('end', () => answer(res, request));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterEach(() => {
+    received = [];
+    answer = json(202, { id: 'replay-2', replayOf: 'd-1' });
+  });
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  });
+  answer = json(202, { id: 'replay-2', replayOf: 'd-1' });
+
+  /** The CLI with the real fetch, ADMIN_TOKEN set unless `env` says otherwise. */
+  const replay = (argv: string[], io: Partial<CliIo> = {}) =>
+    cli(['replay', ...argv], { fetch, env: { ADMIN_TOKEN: TOKEN }, ...io });
+
+  it('POSTs to <url>/api/deliveries/<id>/replay with the bearer token from ADMIN_TOKEN, and prints the new id', async () => {
+    const { code, out, err } = await replay(['d-1', '--url', base]);
+    expect({ code, out, err }).toEqual({ code: 0, out: 'replay-2\n', err: '' });
+    expect(received).toEqual([
+      {
+        method: 'POST',
+        url: '/api/deliveries/d-1/replay',
+        headers: expect.objectContaining({ authorization: `Bearer ${TOKEN}`, accept: 'application/json' }),
+      },
+    ]);
+  });
+
+  it.each([
+    ['/', '/api/deliveries/d-1/replay'],
+    ['/receiver', '/receiver/api/deliveries/d-1/replay'],
+    ['/receiver//?tenant=a#top', '/receiver/api/deliveries/d-1/replay?tenant=a'],
+  ])('takes the base URL with the path %j as a prefix', async (path, expected) => {
+    expect((await replay(['d-1', '--url', `${base}${path}`])).code).toBe(0);
+    expect(received.map(({ url }) => url)).toEqual([expected]);
+  });
+
+  it('encodes the delivery id as one path segment', async () => {
+    await replay(['a/b c?d#%', '--url', base]);
+    expect(received[0].url).toBe('/api/deliveries/a%2Fb%20c%3Fd%23%25/replay');
+  });
+
+  it('takes --admin-token over ADMIN_TOKEN, trimmed, and sends no Authorization without either', async () => {
+    await replay(['d-1', '--url', base, '--admin-token', ' flag-token ']);
+    await replay(['d-1', '--url', base], { env: { ADMIN_TOKEN: '  ' } });
+    await replay(['d-1', '--url', base], { env: {} });
+    expect(received.map(({ headers }) => headers.authorization)).toEqual([
+      'Bearer flag-token',
+      undefined,
+      undefined,
+    ]);
+  });
+
+  it.each([
+    [
+      'an unknown delivery',
+      json(404, { statusCode: 404, message: 'No delivery d-1', error: 'Not Found' }),
+      'nestjs-webhooks: no delivery d-1\n',
+    ],
+    [
+      'a route it does not have (a webhook URL given as --url)',
+      json(404, { statusCode: 404, message: 'Cannot POST /webhooks/api/deliveries/d-1/replay' }),
+      'nestjs-webhooks: the receiver has no replay route there (HTTP 404): --url is its base URL, e.g. http://localhost:3000\n',
+    ],
+    [
+      'a conflict, in its words',
+      json(409, { statusCode: 409, message: 'Delivery d-1 is still queued', error: 'Conflict' }),
+      'nestjs-webhooks: Delivery d-1 is still queued\n',
+    ],
+    [
+      'a conflict without words',
+      (res: ServerResponse) => res.writeHead(409).end(),
+      'nestjs-webhooks: delivery d-1 cannot be replayed now (HTTP 409)\n',
+    ],
+    [
+      'a wrong token',
+      json(401, { statusCode: 401, message: 'This API needs Authorization: Bearer <ADMIN_TOKEN>' }),
+      'nestjs-webhooks: the receiver refused the admin token (HTTP 401): check ADMIN_TOKEN\n',
+    ],
+    [
+      'a refused access (its own host only)',
+      json(403, {
+        statusCode: 403,
+        message: 'This API answers loopback clients only unless ADMIN_TOKEN is set',
+      }),
+      'nestjs-webhooks: the receiver refused access (HTTP 403): This API answers loopback clients only unless ADMIN_TOKEN is set\n',
+    ],
+    [
+      'an error of its own, its words on one line without escapes',
+      json(500, { statusCode: 500, message: 'boom\n\u001b[31mred' }),
+      'nestjs-webhooks: the receiver answered HTTP 500 Internal Server Error: boom  [31mred\n',
+    ],
+    [
+      'a plain-text error',
+      (res: ServerResponse) => res.writeHead(502, { 'Content-Type': 'text/plain' }).end('bad gateway\n'),
+      'nestjs-webhooks: the receiver answered HTTP 502 Bad Gateway: bad gateway\n',
+    ],
+    [
+      'a redirect, not followed',
+      (res: ServerResponse) => res.writeHead(302, { Location: '/elsewhere' }).end(),
+      'nestjs-webhooks: the receiver answered HTTP 302, a redirect, not followed: give --url where it serves\n',
+    ],
+    [
+      'a 202 naming no delivery',
+      json(202, { replayOf: 'd-1' }),
+      'nestjs-webhooks: the receiver took the replay (HTTP 202) but its reply names no delivery id\n',
+    ],
+    [
+      'a 202 that is not JSON',
+      (res: ServerResponse) => res.writeHead(202).end('Accepted'),
+      'nestjs-webhooks: the receiver took the replay (HTTP 202) but its reply names no delivery id\n',
+    ],
+  ])('exits 1 with one line on stderr on %s', async (_name, reply, line) => {
+    answer = reply;
+    const { code, out, err } = await replay(['d-1', '--url', base]);
+    expect({ code, out, err }).toEqual({ code: 1, out: '', err: line });
+    expect(received).toHaveLength(1);
+  });
+
+  it('says the token is missing on a 401 without one', async () => {
+    answer = json(401, { statusCode: 401, message: 'This API needs Authorization: Bearer <ADMIN_TOKEN>' });
+    const { code, err } = await replay(['d-1', '--url', base], { env: {} });
+    expect(code).toBe(1);
+    expect(err).toBe('nestjs-webhooks: the receiver needs its admin token (HTTP 401): set ADMIN_TOKEN\n');
+  });
+
+  it('never prints the token, even when the receiver echoes it back', async () => {
+    const runs = [];
+    for (const reply of [
+      json(202, { id: `id-${TOKEN}`, replayOf: 'd-1' }),
+      json(409, { message: `token ${TOKEN} cannot replay` }),
+      json(403, { message: `Bearer ${TOKEN}` }),
+      json(500, { message: TOKEN }),
+      json(401, { message: TOKEN }),
+      json(404, { message: TOKEN }),
+    ]) {
+      answer = reply;
+      runs.push(await replay(['d-1', '--url', base]));
+      runs.push(await replay(['d-1', '--url', base, '--admin-token', TOKEN], { env: {} }));
+    }
+    expect(runs.map(({ code }) => code)).toEqual([0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]);
+    expect(runs[0].out).toBe('id-***\n');
+    expect(runs[2].err).toBe('nestjs-webhooks: token *** cannot replay\n');
+    for (const { out, err } of runs) expect(out + err).not.toContain(TOKEN);
+    expect(received.every(({ headers }) => headers.authorization === `Bearer ${TOKEN}`)).toBe(true);
+  });
+
+  it('exits 1 when nothing listens', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const { port } = closed.address() as AddressInfo;
+    await new Promise((resolve) => closed.close(resolve));
+    const { code, out, err } = await replay(['d-1', '--url', `http://127.0.0.1:${port}`]);
+    expect({ code, out, err }).toEqual({
+      code: 1,
+      out: '',
+      err: `nestjs-webhooks: no reply from 127.0.0.1:${port}: ECONNREFUSED\n`,
+    });
+  });
+
+  it.each([
+    ['no answer at all', () => undefined],
+    ['an answer that stalls mid-body', (res: ServerResponse) => res.writeHead(202).write('{"id":')],
+  ])('gives up after the timeout on %s', async (_name, reply) => {
+    answer = reply;
+    const started = Date.now();
+    const { code, out, err } = await replay(['d-1', '--url', base], { timeoutMs: 300 });
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect({ code, out, err }).toEqual({
+      code: 1,
+      out: '',
+      err: `nestjs-webhooks: no reply from ${new URL(base).host} within 0.3 s\n`,
+    });
+  });
+});
+
 describe('keygen', () => {
   it('prints an RSA pair node:crypto parses', async () => {
     const { code, out } = await cli(['keygen', '--bits', '1024']);
@@ -560,7 +774,7 @@ describe('help and version', () => {
   ];
   it.each([
     [['--help'], [...signing, '--url', '--format', '--bits', '--out-dir', '--version', ...environment]],
-    [['-h'], ['send', 'sign', 'keygen']],
+    [['-h'], ['send', 'sign', 'keygen', 'replay <delivery-id>', '--admin-token', 'ADMIN_TOKEN']],
     [
       ['send', '--help'],
       [...signing, '--url', ...environment],
@@ -576,6 +790,17 @@ describe('help and version', () => {
     [
       ['keygen', '--help'],
       ['--bits', '--out-dir', '--help'],
+    ],
+    [
+      ['replay', '--help'],
+      [
+        '--url <receiver-url>',
+        '--admin-token <token>',
+        '--help',
+        'ADMIN_TOKEN',
+        'http://localhost:3000',
+        '/api/deliveries/',
+      ],
     ],
   ])('%j documents every flag and environment variable', async (argv, mentioned) => {
     const { code, out } = await cli(argv);

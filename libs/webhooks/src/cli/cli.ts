@@ -22,6 +22,8 @@ export interface CliIo {
   env: NodeJS.ProcessEnv;
   fetch?: typeof fetch;
   readStdin?: () => Promise<Buffer>;
+  /** How long `replay` waits for the receiver's answer, in ms. Default 10 000; tests shorten it. */
+  timeoutMs?: number;
 }
 
 const TOOL = 'nestjs-webhooks';
@@ -51,6 +53,11 @@ const FLAGS = {
     arg: '<dir>',
     help: 'write illow.pub.pem and illow.key.pem (mode 0600) there instead of printing them',
   },
+  'admin-token': {
+    type: 'string',
+    arg: '<token>',
+    help: "the receiver's admin token; ADMIN_TOKEN keeps it off the process list",
+  },
   help: { type: 'boolean', short: 'h', help: 'show this help' },
   version: { type: 'boolean', help: 'print the version' },
 } as const satisfies Record<string, FlagSpec>;
@@ -70,12 +77,18 @@ interface Command {
   readonly about: string;
   /** The CLI's own flags it takes. */
   readonly flags: readonly Flag[];
+  /** Its own argument name and help for some of them, where the shared ones would mislead. */
+  readonly flagHelp?: Readonly<Partial<Record<Flag, Pick<FlagSpec, 'arg' | 'help'>>>>;
+  /** Lines of its help about the environment. */
+  readonly environment?: readonly string[];
   /** Whether it signs as a sender, and so takes the senders' credential flags and options. */
   readonly signs: boolean;
   run(values: Values, positionals: string[], context: Context): Promise<number>;
 }
 
-const COMMANDS: Readonly<Record<'send' | 'sign' | 'keygen', Command>> = {
+const REPLAY_TIMEOUT_MS = 10_000;
+
+const COMMANDS: Readonly<Record<'send' | 'sign' | 'keygen' | 'replay', Command>> = {
   send: {
     synopsis:
       "send <sender> --url <url> [credentials] [sender options] [--body <file|->] [--header <'Name: value'>]...",
@@ -104,6 +117,24 @@ const COMMANDS: Readonly<Record<'send' | 'sign' | 'keygen', Command>> = {
     flags: ['bits', 'out-dir', 'help'],
     signs: false,
     run: keygen,
+  },
+  replay: {
+    synopsis: 'replay <delivery-id> --url <receiver-url> [--admin-token <token>]',
+    about:
+      'Asks the reference receiver to run a delivery of its log again: POSTs to\n' +
+      '<receiver-url>/api/deliveries/<delivery-id>/replay and prints the id of the new delivery.\n' +
+      '<receiver-url> is where the receiver serves, e.g. http://localhost:3000, not a webhook route;\n' +
+      'a path in it is kept as a prefix (a receiver behind a proxy). Exit 0 once the receiver took\n' +
+      `the replay, 1 when it refuses it or gives no answer within ${REPLAY_TIMEOUT_MS / 1000} s, 2 on a usage error.`,
+    flags: ['url', 'admin-token', 'help'],
+    flagHelp: { url: { arg: '<receiver-url>', help: "the receiver's base URL, e.g. http://localhost:3000" } },
+    environment: [
+      'Environment:',
+      "  ADMIN_TOKEN  the receiver's admin token, sent as Authorization: Bearer (--admin-token wins).",
+      '               Unset, none is sent: a receiver without one serves its own host only.',
+    ],
+    signs: false,
+    run: replay,
   },
 };
 type CommandName = keyof typeof COMMANDS;
@@ -159,7 +190,8 @@ async function top(argv: string[], io: CliIo, catalog: SenderCatalog): Promise<n
 
 type NamedFlag = readonly [name: string, spec: FlagSpec];
 
-const ownFlags = (flags: readonly Flag[]): NamedFlag[] => flags.map((flag) => [flag, FLAGS[flag]] as const);
+const ownFlags = (flags: readonly Flag[], own: Command['flagHelp'] = {}): NamedFlag[] =>
+  flags.map((flag) => [flag, { ...FLAGS[flag], ...own[flag] }] as const);
 const senderFlags = (flags: readonly SenderFlag[]): NamedFlag[] =>
   flags.map((flag) => [flag.name, flag] as const);
 
@@ -388,6 +420,145 @@ async function keygen(values: Values, positionals: string[], { io }: Context): P
   return 0;
 }
 
+/** A header value fetch can send and the receiver's `Bearer (\S+)` can match. */
+const BEARER_TOKEN = /^[\x21-\x7e]+$/;
+/** Control characters, C1 included: a receiver's words are printed, never its terminal escapes. */
+const CONTROL = /\p{Cc}/u;
+
+/** The token `replay` sends: the flag's, else ADMIN_TOKEN's; blank counts as unset. Never echoed. */
+function adminToken(values: Values, env: NodeJS.ProcessEnv): string | undefined {
+  const flag = text(values, 'admin-token');
+  const [source, value] = flag === undefined ? ['ADMIN_TOKEN', env.ADMIN_TOKEN] : ['--admin-token', flag];
+  const token = value?.trim();
+  if (token === undefined || token === '') return undefined;
+  if (!BEARER_TOKEN.test(token)) throw new UsageError(`${source} must be visible ASCII without spaces`);
+  return token;
+}
+
+/** `<base>/api/deliveries/<id>/replay`, a path of the base kept as a prefix and its query kept. */
+function replayUrl(base: string, id: string): URL {
+  let url: URL;
+  try {
+    url = new URL(base);
+  } catch {
+    url = new URL('invalid:');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new UsageError('--url must be an absolute http or https URL');
+  }
+  // fetch refuses such a URL; the token has its own way in.
+  if (url.username !== '' || url.password !== '') {
+    throw new UsageError('--url cannot hold credentials; the admin token goes in ADMIN_TOKEN');
+  }
+  url.pathname = `${url.pathname.replace(/\/+$/, '')}/api/deliveries/${encodeURIComponent(id)}/replay`;
+  url.hash = '';
+  return url;
+}
+
+/** The receiver's own words from an error reply (Nest's `message`, else the text), on one line. */
+function receiverMessage(reply: string): string | undefined {
+  let message: unknown = reply;
+  try {
+    const parsed = JSON.parse(reply) as { message?: unknown };
+    message = parsed?.message;
+    if (Array.isArray(message) && message.every((part) => typeof part === 'string'))
+      message = message.join('; ');
+  } catch {
+    // Not JSON: the text itself.
+  }
+  if (typeof message !== 'string') return undefined;
+  const line = message.replace(/\p{Cc}/gu, ' ').trim();
+  if (line === '') return undefined;
+  return line.length > 300 ? `${line.slice(0, 300)}…` : line;
+}
+
+/** The line a refused replay prints, by status. */
+function refusal(status: number, statusText: string, reply: string, id: string, withToken: boolean): string {
+  const message = receiverMessage(reply);
+  switch (status) {
+    case 401:
+      return withToken
+        ? 'the receiver refused the admin token (HTTP 401): check ADMIN_TOKEN'
+        : 'the receiver needs its admin token (HTTP 401): set ADMIN_TOKEN';
+    case 403:
+      return `the receiver refused access (HTTP 403)${message === undefined ? '' : `: ${message}`}`;
+    case 404:
+      // Nest's answer for a route it does not have, as when --url is a webhook route.
+      if (message?.startsWith('Cannot POST ')) {
+        return 'the receiver has no replay route there (HTTP 404): --url is its base URL, e.g. http://localhost:3000';
+      }
+      return `no delivery ${id}`;
+    case 409:
+      return message ?? `delivery ${id} cannot be replayed now (HTTP 409)`;
+    default:
+      if (status >= 300 && status < 400) {
+        return `the receiver answered HTTP ${status}, a redirect, not followed: give --url where it serves`;
+      }
+      return `the receiver answered HTTP ${status} ${statusText}${message === undefined ? '' : `: ${message}`}`;
+  }
+}
+
+async function replay(values: Values, positionals: string[], { io }: Context): Promise<number> {
+  if (positionals.length !== 1) {
+    throw new UsageError(
+      positionals.length === 0
+        ? 'replay needs a <delivery-id>'
+        : `expected one delivery id, got ${positionals.length} arguments`,
+    );
+  }
+  const id = positionals[0];
+  // '.' and '..' would be resolved away as path segments, even encoded.
+  if (id === '' || id === '.' || id === '..' || CONTROL.test(id)) {
+    throw new UsageError("<delivery-id> must be an id from the receiver's delivery log");
+  }
+  const base = text(values, 'url');
+  if (base === undefined) throw new UsageError('replay needs --url <receiver-url>');
+  const url = replayUrl(base, id);
+  const token = adminToken(values, io.env);
+  const headers: Record<string, string> = { Accept: 'application/json' };
+  if (token !== undefined) headers.Authorization = `Bearer ${token}`;
+  const timeoutMs = io.timeoutMs ?? REPLAY_TIMEOUT_MS;
+  // Covers the reply's body too, so a receiver that stalls mid-answer cannot hang the tool.
+  const signal = AbortSignal.timeout(timeoutMs);
+  // A receiver's words could, by mistake, hold what it was sent.
+  const say = (line: string): string => (token === undefined ? line : line.replaceAll(token, '***'));
+  let response: Response;
+  let reply: string;
+  try {
+    // Redirects are not followed: a POST would turn into a GET, and the token go elsewhere.
+    response = await (io.fetch ?? fetch)(url, { method: 'POST', headers, redirect: 'manual', signal });
+    reply = await response.text();
+  } catch (error) {
+    const cause = (error as { cause?: unknown }).cause;
+    io.stderr(
+      signal.aborted
+        ? `${TOOL}: no reply from ${url.host} within ${timeoutMs / 1000} s\n`
+        : `${TOOL}: no reply from ${url.host}: ${say(errorCode(cause ?? error))}\n`,
+    );
+    return 1;
+  }
+  if (!response.ok) {
+    io.stderr(
+      `${TOOL}: ${say(refusal(response.status, response.statusText, reply, id, token !== undefined))}\n`,
+    );
+    return 1;
+  }
+  let replayId: unknown;
+  try {
+    replayId = (JSON.parse(reply) as { id?: unknown })?.id;
+  } catch {
+    replayId = undefined;
+  }
+  if (typeof replayId !== 'string' || replayId === '' || CONTROL.test(replayId)) {
+    io.stderr(
+      `${TOOL}: the receiver took the replay (HTTP ${response.status}) but its reply names no delivery id\n`,
+    );
+    return 1;
+  }
+  io.stdout(`${say(replayId)}\n`);
+  return 0;
+}
+
 /** `  --flag <arg>  help`, the help of every line of one screen in one column. */
 function optionLines(flags: readonly NamedFlag[], width: number): string[] {
   return flags.map(([flag, spec]) => `  ${flagLabel(flag, spec).padEnd(width)}${spec.help}`);
@@ -431,7 +602,7 @@ function environmentLines(catalog: SenderCatalog): string[] {
 
 function commandHelp(name: CommandName, catalog: SenderCatalog): string {
   const command = COMMANDS[name];
-  const own = ownFlags(command.flags);
+  const own = ownFlags(command.flags, command.flagHelp);
   const width = columnFor(command.signs ? [own, senderFlags(catalog.flags)] : [own]);
   const lines = [
     `Usage: ${TOOL} ${command.synopsis}`,
@@ -442,6 +613,7 @@ function commandHelp(name: CommandName, catalog: SenderCatalog): string {
     ...optionLines(own, width),
   ];
   if (command.signs) lines.push('', ...senderSections(catalog, '', width));
+  if (command.environment) lines.push('', ...command.environment);
   return `${lines.join('\n')}\n`;
 }
 
@@ -454,13 +626,16 @@ function toolHelp(catalog: SenderCatalog): string {
   const width = columnFor([senderFlags(catalog.flags), ownFlags(['help'])]);
   const lines = [
     `${TOOL}: sign and send webhooks exactly as ${listed(titles)} do,`,
-    'to try a receiver built with the nestjs-webhooks module.',
+    'to try a receiver built with the nestjs-webhooks module, and ask the reference receiver to',
+    'replay a delivery.',
     '',
     'Usage:',
     ...Object.values(COMMANDS).map((command) => `  ${TOOL} ${command.synopsis}`),
     `  ${TOOL} --help | --version`,
     '',
     ...senderSections(catalog, ' (send, sign)', width),
+    '',
+    "replay sends the receiver's admin token from ADMIN_TOKEN (or --admin-token).",
     '',
     `Run '${TOOL} <command> --help' for each command's options.`,
   ];
