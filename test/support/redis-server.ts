@@ -6,20 +6,37 @@ export interface RedisServer {
   port: number;
   /** Stops this server, by its own pid, and waits until it is gone. */
   stop(): Promise<void>;
+  /** Kills this server (SIGKILL, by its own pid), as a crash would, and waits until it is gone. */
+  kill(): Promise<void>;
+}
+
+export interface RedisServerOptions {
+  /**
+   * Keep an append-only file in this directory, fsynced before each write is answered
+   * (`appendfsync always`), so that a server killed and started again on it has lost no
+   * acknowledged write. Default: nothing on disk.
+   */
+  aofDir?: string;
+  /** Listen on this port, e.g. to start again where a killed server was. Default: a free port. */
+  port?: number;
 }
 
 /**
- * A redis-server of the test's own, on a free port, holding nothing on disk: faults can be made
- * around it without touching the Redis that other suites share. `undefined` when there is no
- * redis-server binary.
+ * A redis-server of the test's own, on a free port, holding nothing on disk unless asked: faults
+ * can be made around it without touching the Redis that other suites share. `undefined` when
+ * there is no redis-server binary.
  */
-export async function startRedisServer(): Promise<RedisServer | undefined> {
-  const port = await freePort();
+export async function startRedisServer(options: RedisServerOptions = {}): Promise<RedisServer | undefined> {
+  const port = options.port ?? (await freePort());
+  const persistence =
+    options.aofDir === undefined
+      ? ['--appendonly', 'no']
+      : ['--appendonly', 'yes', '--appendfsync', 'always', '--dir', options.aofDir];
   let child: ChildProcess;
   try {
     child = spawn(
       'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence],
       { stdio: 'ignore' },
     );
     await new Promise<void>((resolve, reject) => {
@@ -32,6 +49,10 @@ export async function startRedisServer(): Promise<RedisServer | undefined> {
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    await exited;
+  };
+  const kill = async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     await exited;
   };
   const url = `redis://127.0.0.1:${port}`;
@@ -49,7 +70,7 @@ export async function startRedisServer(): Promise<RedisServer | undefined> {
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  return { url, port, stop };
+  return { url, port, stop, kill };
 }
 
 function freePort(): Promise<number> {

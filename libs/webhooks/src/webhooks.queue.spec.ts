@@ -187,4 +187,19 @@ describe('queue mode: a worker', () => {
       'duplicate',
     );
   });
+
+  it('replays a dead delivery by holding its key, and marks it processed when it succeeds', async () => {
+    const { service, emitter, store, item } = await queued('doc_10');
+    let fail = true;
+    emitter.on('webhooks.event.inkit.DOCUMENT_CREATE_FINISHED', () => {
+      if (fail) throw new Error('boom');
+    });
+    await expect(service.handleQueued(item, { attempt: 1, attempts: 1 })).rejects.toBeInstanceOf(
+      WebhookHandlerException,
+    );
+    fail = false;
+    const replay = { ...item, id: 'replay-2', replayOf: item.id };
+    expect(await service.handleQueued(replay, { attempt: 1, attempts: 3 })).toBe('replayed');
+    expect(await store.claim(item.idempotencyKey, 'sender-retry', 1_000)).toBe('processed');
+  });
 });

@@ -326,14 +326,15 @@ export class WebhooksService {
       if (!validated.ok) throw new WebhookPayloadException('invalid-payload', validated.errors);
       const replay = queued.replayOf !== undefined;
       const owner = queued.id;
-      if (!replay) {
-        const claim = await this.store.claim(queued.idempotencyKey, owner, this.registry.leaseMs);
-        if (claim === 'processed') {
-          await this.report(attemptInfo, 'duplicate', { outcome: 'duplicate', status: 200, ...details });
-          return 'duplicate';
-        }
-        if (claim === 'in-flight') throw new WebhookInFlightException();
+      const claim = await this.store.claim(queued.idempotencyKey, owner, this.registry.leaseMs);
+      if (claim === 'in-flight') throw new WebhookInFlightException();
+      // A replay of a processed delivery runs again on purpose, and leaves the mark as it is; a
+      // replay of a dead one (its key released) holds the key and marks it like any delivery.
+      if (claim === 'processed' && !replay) {
+        await this.report(attemptInfo, 'duplicate', { outcome: 'duplicate', status: 200, ...details });
+        return 'duplicate';
       }
+      const holdsKey = claim === 'claimed';
       const event: WebhookEvent = {
         id: queued.id,
         sender: queued.sender,
@@ -349,14 +350,14 @@ export class WebhooksService {
       const dispatched = this.dispatch(`${WEBHOOK_EVENT_ROOT}.${queued.event}`, event);
       const failures = Array.isArray(dispatched) ? dispatched : await dispatched;
       if (failures.length > 0) {
-        if (!replay) await this.store.release(queued.idempotencyKey, owner);
+        if (holdsKey) await this.store.release(queued.idempotencyKey, owner);
         for (const failure of failures) {
           const { message, trace } = describeError(failure);
           this.logger.error(`Handler for ${queued.event} (delivery ${queued.id}) failed: ${message}`, trace);
         }
         throw new WebhookHandlerException();
       }
-      if (!replay) {
+      if (holdsKey) {
         await this.store.complete(
           queued.idempotencyKey,
           owner,
