@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Webhook } from 'standardwebhooks';
 import Stripe from 'stripe';
+import { createReceiver } from '../apps/receiver/src/bootstrap.js';
 import { run } from '../libs/webhooks/src/cli/cli.js';
 import { createTestApp, type Recorder } from './support/app.js';
 import { credentials, illowKeys } from './support/senders.js';
@@ -22,11 +23,11 @@ writeFileSync(PRIVATE_KEY, illowKeys.privateKey);
 const FORGER_DIR = join(dir, 'forger');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** The real CLI with real fetch, output captured; the environment is empty so only flags count. */
-async function cli(argv: string[]) {
+/** The real CLI with real fetch, output captured; the environment is empty unless given. */
+async function cli(argv: string[], env: NodeJS.ProcessEnv = {}) {
   let out = '';
   let err = '';
-  const code = await run(argv, { stdout: (s) => (out += s), stderr: (s) => (err += s), env: {} });
+  const code = await run(argv, { stdout: (s) => (out += s), stderr: (s) => (err += s), env });
   return { code, out, err };
 }
 
@@ -137,6 +138,53 @@ describe('CLI against a running receiver', () => {
     expect(code).toBe(1);
     expect(out).toMatch(/^HTTP 401 Unauthorized\n/);
     expect(out).not.toContain('not-the-');
+  });
+});
+
+describe('CLI replay against the reference receiver', () => {
+  const ADMIN_TOKEN = `admin-${randomBytes(12).toString('hex')}`;
+  let app: INestApplication;
+  let base: string;
+
+  beforeAll(async () => {
+    app = await createReceiver({ env: { ADMIN_TOKEN, PGLITE_DATA_DIR: 'memory://' }, logger: false });
+    await app.listen(0, '127.0.0.1');
+    base = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
+  });
+  afterAll(() => app?.close());
+
+  it("says the token is missing, then wrong, past the receiver's admin guard", async () => {
+    expect(await cli(['replay', 'd-1', '--url', base])).toEqual({
+      code: 1,
+      out: '',
+      err: 'nestjs-webhooks: the receiver needs its admin token (HTTP 401): set ADMIN_TOKEN\n',
+    });
+    const wrong = await cli(['replay', 'd-1', '--url', base], { ADMIN_TOKEN: 'not-the-token' });
+    expect(wrong).toEqual({
+      code: 1,
+      out: '',
+      err: 'nestjs-webhooks: the receiver refused the admin token (HTTP 401): check ADMIN_TOKEN\n',
+    });
+  });
+
+  it('answers "no delivery <id>" for an id the log does not hold, the token never printed', async () => {
+    const { code, out, err } = await cli(['replay', 'no-such-delivery', '--url', `${base}/`], {
+      ADMIN_TOKEN,
+    });
+    expect({ code, out, err }).toEqual({
+      code: 1,
+      out: '',
+      err: 'nestjs-webhooks: no delivery no-such-delivery\n',
+    });
+  });
+
+  it('tells a webhook route given as --url from a missing delivery', async () => {
+    const { code, err } = await cli(['replay', 'd-1', '--url', `${base}/webhooks/inkit`], { ADMIN_TOKEN });
+    expect(code).toBe(1);
+    expect(err).toBe(
+      'nestjs-webhooks: the receiver has no replay route there (HTTP 404): --url is its base URL, e.g. http://localhost:3000\n',
+    );
+    expect(err).not.toContain(ADMIN_TOKEN);
   });
 });
 

@@ -82,6 +82,8 @@ describe.each(databases)('the receiver on %s', (_name, makeDatabase) => {
         statusCode: 200,
         duplicate: false,
         rawBody: body,
+        state: 'processed',
+        replayOf: null,
       });
       expect(logged).not.toHaveProperty('provider');
       expect(logged!.idempotencyKey).toMatch(new RegExp(`^${sample.sender}:`));
@@ -102,6 +104,7 @@ describe.each(databases)('the receiver on %s', (_name, makeDatabase) => {
         reason: 'mismatch',
         rawBody: null,
         duplicate: false,
+        state: 'rejected',
       });
     });
 
@@ -122,9 +125,9 @@ describe.each(databases)('the receiver on %s', (_name, makeDatabase) => {
       ).body;
       expect(second).toEqual(first);
       const rows = (await deliveries(sample.sender)).filter((row) => row.rawBody === body);
-      expect(rows.map((row) => [row.statusCode, row.duplicate])).toEqual([
-        [200, true],
-        [200, false],
+      expect(rows.map((row) => [row.statusCode, row.duplicate, row.state])).toEqual([
+        [200, true, 'duplicate'],
+        [200, false, 'processed'],
       ]);
     });
   });
@@ -175,6 +178,51 @@ describe.each(databases)('the receiver on %s', (_name, makeDatabase) => {
     expect((await api().get('/api/records/ovcode/ref-big-token').expect(200)).body.tokenId).toBe(token);
   });
 
+  it('replays a delivery from the log: the handler runs once more, logged as a replay of it', async () => {
+    const { signInkit } = await import('nestjs-webhooks/testing');
+    const body = JSON.stringify({ event_type: 'DOCUMENT_DELETED', resource_id: 'doc_replay' });
+    expect(
+      (await deliver('/webhooks/inkit', body, signInkit(body, { secret: credentials.inkit }))).status,
+    ).toBe(200);
+    const first = (await api().get('/api/records/inkit/doc_replay').expect(200)).body;
+    // Inline, the replay runs before the reply, which says how it went.
+    const reply = await api().post(`/api/deliveries/${first.lastDeliveryId}/replay`).expect(202);
+    expect(reply.body).toEqual({
+      id: expect.any(String),
+      replayOf: first.lastDeliveryId,
+      state: 'processed',
+    });
+    expect((await api().get('/api/records/inkit/doc_replay').expect(200)).body).toMatchObject({
+      lastDeliveryId: reply.body.id,
+    });
+    const replay = (await deliveries('inkit')).find((row) => row.id === reply.body.id);
+    expect(replay).toMatchObject({
+      replayOf: first.lastDeliveryId,
+      state: 'processed',
+      statusCode: 202,
+      rawBody: body,
+      event: 'inkit.DOCUMENT_DELETED',
+    });
+  });
+
+  it('refuses to replay an unknown delivery (404), a rejected one, or one whose headers the log lacks (409)', async () => {
+    await api().post('/api/deliveries/no-such-delivery/replay').expect(404);
+    const [rejected] = await deliveries('inkit').then((rows) =>
+      rows.filter((row) => row.state === 'rejected'),
+    );
+    expect((await api().post(`/api/deliveries/${rejected.id}/replay`).expect(409)).body.message).toMatch(
+      /only verified deliveries can be replayed/,
+    );
+    const [github] = await deliveries('github').then((rows) =>
+      rows.filter((row) => row.state === 'processed'),
+    );
+    const before = (await deliveries('github')).length;
+    expect((await api().post(`/api/deliveries/${github.id}/replay`).expect(409)).body.message).toMatch(
+      /from the delivery log: github's handler reads x-github-delivery, x-github-event/,
+    );
+    expect(await deliveries('github')).toHaveLength(before);
+  });
+
   it('answers 404 for an absent record', async () => {
     await api().get('/api/records/inkit/nope').expect(404);
     await api().get('/api/records/unknown/nope').expect(404);
@@ -208,6 +256,15 @@ describe('the receiver API with ADMIN_TOKEN set', () => {
       expect((await api().get(path).set('Authorization', 'Bearer wrong-token')).status).toBe(401);
     },
   );
+
+  it('guards replays like the rest of the API', async () => {
+    const reply = await api().post('/api/deliveries/no-such-delivery/replay');
+    expect(reply.status).toBe(401);
+    await api()
+      .post('/api/deliveries/no-such-delivery/replay')
+      .set('Authorization', `Bearer ${token}`)
+      .expect(404);
+  });
 
   it('answers the bearer of the token', async () => {
     const reply = await api().get('/api/deliveries').set('Authorization', `Bearer ${token}`);
@@ -244,6 +301,8 @@ describe('the receiver API without ADMIN_TOKEN', () => {
     expect((await api().get('/api/deliveries')).status).toBe(200);
     const forwarded = await api().get('/api/deliveries').set('X-Forwarded-For', '203.0.113.9');
     expect(forwarded.status).toBe(403);
+    const replay = api().post('/api/deliveries/no-such-delivery/replay');
+    expect((await replay.set('X-Forwarded-For', '203.0.113.9')).status).toBe(403);
     expect((await api().get('/health').set('X-Forwarded-For', '203.0.113.9')).status).toBe(200);
   });
 });

@@ -85,7 +85,7 @@ describe.each(targets)('0002_sender_column on %s', (_driver, make) => {
     const handle = target.open();
     try {
       await handle.migrate();
-      expect(await rows(handle, sql`select hash from drizzle.__drizzle_migrations`)).toHaveLength(4);
+      expect(await rows(handle, sql`select hash from drizzle.__drizzle_migrations`)).toHaveLength(5);
       const columns = await rows(
         handle,
         sql`select column_name from information_schema.columns
@@ -102,6 +102,8 @@ describe.each(targets)('0002_sender_column on %s', (_driver, make) => {
         'received_at',
         'duration_ms',
         'raw_body',
+        'state',
+        'replay_of',
       ]);
       const indexes = await rows(
         handle,
@@ -111,6 +113,7 @@ describe.each(targets)('0002_sender_column on %s', (_driver, make) => {
         'deliveries_pkey',
         'deliveries_received_idx',
         'deliveries_sender_received_idx',
+        'deliveries_state_received_idx',
         'deliveries_status_received_idx',
       ]);
       expect(indexes.find((i) => i.indexname === 'deliveries_sender_received_idx')?.indexdef).toMatch(
@@ -131,6 +134,8 @@ describe.each(targets)('0002_sender_column on %s', (_driver, make) => {
           durationMs: 1.5,
           rawBody: '{"x":1}',
           rawBodyEncoding: 'utf8',
+          state: 'processed',
+          replayOf: null,
         },
       ]);
     } finally {
@@ -166,7 +171,7 @@ describe.each(targets)('0003_new_senders on %s', (_driver, make) => {
     const handle = target.open();
     try {
       await handle.migrate();
-      expect(await rows(handle, sql`select hash from drizzle.__drizzle_migrations`)).toHaveLength(4);
+      expect(await rows(handle, sql`select hash from drizzle.__drizzle_migrations`)).toHaveLength(5);
       const columns = await rows(
         handle,
         sql`select table_name, column_name, data_type, is_nullable from information_schema.columns
@@ -228,6 +233,7 @@ describe.each(targets)('0003_new_senders on %s', (_driver, make) => {
           duplicate: false,
           receivedAt: new Date('2026-01-02T03:04:06.000Z'),
           durationMs: 1,
+          state: 'processed',
         },
         { sender: 'stripe', eventId: 'evt_after', type: 'charge.refunded', livemode: true },
       );
@@ -237,6 +243,65 @@ describe.each(targets)('0003_new_senders on %s', (_driver, make) => {
         livemode: true,
         lastDeliveryId: 'd-after',
       });
+    } finally {
+      await handle.close();
+    }
+  });
+});
+
+describe.each(targets)('0004_delivery_state on %s', (_driver, make) => {
+  let target: Target;
+  let before: string;
+
+  beforeAll(async () => {
+    target = await make();
+    before = migrationsUpTo('0003_new_senders');
+  });
+  afterAll(async () => {
+    await target?.dispose();
+    if (before) rmSync(before, { recursive: true, force: true });
+  });
+
+  it('gives every logged delivery the state its outcome meant, and no replay_of', async () => {
+    // Rows as the inline receiver logged them before 0004: each outcome it could answer.
+    const old = target.open({ migrationsFolder: before });
+    try {
+      await old.migrate();
+      await old.db.execute(sql`
+        insert into deliveries (id, sender, status_code, reason, duplicate, received_at, duration_ms)
+        values ('accepted', 'inkit', 200, null, false, now(), 1),
+               ('duplicate', 'inkit', 200, null, true, now(), 1),
+               ('forged', 'inkit', 401, 'mismatch', false, now(), 1),
+               ('invalid', 'inkit', 400, 'invalid-payload', false, now(), 1),
+               ('in-flight', 'inkit', 409, 'in-flight', false, now(), 1),
+               ('verifier-down', 'illow', 500, 'unavailable', false, now(), 1),
+               ('handler', 'inkit', 500, 'handler-error', false, now(), 1),
+               ('store', 'inkit', 500, 'store-unavailable', false, now(), 1)`);
+    } finally {
+      await old.close();
+    }
+
+    const handle = target.open();
+    try {
+      await handle.migrate();
+      const states = await rows(handle, sql`select id, state, replay_of from deliveries order by id`);
+      expect(Object.fromEntries(states.map((row) => [row.id, row.state]))).toEqual({
+        accepted: 'processed',
+        duplicate: 'duplicate',
+        forged: 'rejected',
+        invalid: 'rejected',
+        'in-flight': 'rejected',
+        'verifier-down': 'rejected',
+        handler: 'failed',
+        store: 'failed',
+      });
+      expect(states.every((row) => row.replay_of === null)).toBe(true);
+      const [column] = await rows(
+        handle,
+        sql`select is_nullable from information_schema.columns
+            where table_name = 'deliveries' and column_name = 'state'`,
+      );
+      expect(column.is_nullable).toBe('NO');
     } finally {
       await handle.close();
     }

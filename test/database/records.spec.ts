@@ -6,6 +6,7 @@ import {
   RecordsRepository,
   type DatabaseHandle,
   type DeliveryLogEntry,
+  type DeliveryState,
   type SenderId,
   type SenderRecord,
 } from '../../apps/receiver/src/database/index.js';
@@ -55,6 +56,8 @@ function delivery(sender: string, overrides: Partial<DeliveryLogEntry> = {}): De
     receivedAt: new Date('2026-01-02T03:04:05.678Z'),
     durationMs: 12.5,
     rawBody: Buffer.from('{"verified":true}'),
+    state: 'processed',
+    replayOf: null,
     ...overrides,
   };
 }
@@ -193,7 +196,7 @@ describe.each(targets)('records on %s', (_driver, open) => {
     const before = await rows(sql`select hash from drizzle.__drizzle_migrations`);
     await target.handle.migrate();
     expect(await rows(sql`select hash from drizzle.__drizzle_migrations`)).toEqual(before);
-    expect(before).toHaveLength(4);
+    expect(before).toHaveLength(5);
     const tables = await rows(
       sql`select table_name from information_schema.tables where table_schema = 'public' order by 1`,
     );
@@ -294,7 +297,12 @@ describe.each(targets)('records on %s', (_driver, open) => {
   });
 
   it('logs outcomes without a record once per delivery id', async () => {
-    const entry = delivery('inkit', { statusCode: 401, reason: 'invalid signature', rawBody: null });
+    const entry = delivery('inkit', {
+      statusCode: 401,
+      reason: 'invalid signature',
+      rawBody: null,
+      state: 'rejected',
+    });
     await repo.logDelivery(entry);
     await repo.logDelivery({ ...entry, statusCode: 500 });
     expect(await deliveryCount(entry.id)).toBe(1);
@@ -330,8 +338,8 @@ describe.each(targets)('records on %s', (_driver, open) => {
   it('caps the listing at 500 rows and defaults to 50', async () => {
     const sender = unique('many');
     await target.handle.db.execute(sql`
-      insert into deliveries (id, sender, status_code, duplicate, received_at, duration_ms)
-      select ${sender} || '-' || n, ${sender}, 200, false, now(), 1 from generate_series(1, 501) n`);
+      insert into deliveries (id, sender, status_code, duplicate, received_at, duration_ms, state)
+      select ${sender} || '-' || n, ${sender}, 200, false, now(), 1, 'processed' from generate_series(1, 501) n`);
     expect(await repo.listDeliveries({ sender })).toHaveLength(50);
     expect(await repo.listDeliveries({ sender, limit: 10_000 })).toHaveLength(500);
   });
@@ -354,6 +362,128 @@ describe.each(targets)('records on %s', (_driver, open) => {
     );
     expect(row).toMatchObject({ rawBody: raw.toString('base64'), rawBodyEncoding: 'base64' });
     expect(Buffer.from(row.rawBody!, 'base64').equals(raw)).toBe(true);
+  });
+
+  describe('a queued delivery (queue mode)', () => {
+    const queued = (overrides: Partial<DeliveryLogEntry> = {}) =>
+      delivery('inkit', { state: 'queued', idempotencyKey: unique('inkit:K'), ...overrides });
+    const stored = async (id: string) => (await repo.findDelivery(id))!;
+
+    it('moves its row through the states a worker reports, keeping what the request logged', async () => {
+      const entry = queued();
+      await repo.logDelivery(entry);
+      await repo.updateDelivery({ ...entry, state: 'retrying', reason: 'handler-error', durationMs: 99 });
+      expect(await stored(entry.id)).toMatchObject({
+        state: 'retrying',
+        reason: 'handler-error',
+        durationMs: 12.5,
+      });
+      await repo.updateDelivery({ ...entry, state: 'dead', reason: 'handler-error' });
+      expect((await stored(entry.id)).state).toBe('dead');
+      await repo.updateDelivery({ ...entry, state: 'processed', reason: null });
+      expect(await stored(entry.id)).toMatchObject({ state: 'processed', reason: null, statusCode: 200 });
+      expect(await deliveryCount(entry.id)).toBe(1);
+    });
+
+    it('is not taken back to queued by a request log that comes after the worker', async () => {
+      const entry = queued();
+      await repo.updateDelivery({ ...entry, state: 'processed' });
+      await repo.logDelivery(entry);
+      expect((await stored(entry.id)).state).toBe('processed');
+    });
+
+    it('writes the record and moves the row to processed in one transaction, or neither', async () => {
+      const resourceId = unique('doc');
+      const entry = queued();
+      await repo.logDelivery(entry);
+      await repo.applyAccepted(
+        { ...entry, state: 'processed' },
+        { sender: 'inkit', resourceId, eventType: 'DOCUMENT_DELETED' },
+      );
+      expect((await stored(entry.id)).state).toBe('processed');
+      expect(await repo.findRecord('inkit', resourceId)).toMatchObject({ lastDeliveryId: entry.id });
+
+      const failing = queued();
+      await repo.logDelivery(failing);
+      const invalid = {
+        sender: 'inkit',
+        resourceId: null,
+        eventType: 'FOLDER_CREATED',
+      } as unknown as SenderRecord;
+      await expect(repo.applyAccepted({ ...failing, state: 'processed' }, invalid)).rejects.toThrow();
+      expect((await stored(failing.id)).state).toBe('queued');
+    });
+
+    it("keeps a processed row processed when a worker later finds its key processed (its own run's)", async () => {
+      const entry = queued();
+      await repo.logDelivery(entry);
+      await repo.updateDelivery({ ...entry, state: 'processed' });
+      await repo.updateDelivery({ ...entry, state: 'duplicate', duplicate: true });
+      expect(await stored(entry.id)).toMatchObject({ state: 'processed', duplicate: false });
+
+      const other = queued();
+      await repo.logDelivery(other);
+      await repo.updateDelivery({ ...other, state: 'duplicate', duplicate: true });
+      expect(await stored(other.id)).toMatchObject({ state: 'duplicate', duplicate: true });
+    });
+
+    it('logs a replay with the request its status, time and origin, whichever write comes first', async () => {
+      const original = queued({ state: 'processed' });
+      await repo.logDelivery(original);
+      const at = new Date('2026-06-01T00:00:00Z');
+      const replay = {
+        ...original,
+        id: unique('replay'),
+        statusCode: 202,
+        receivedAt: at,
+        replayOf: original.id,
+      };
+
+      // The request first, then the worker's outcome.
+      await repo.logReplay({ ...replay, state: 'queued' });
+      await repo.updateDelivery({
+        ...replay,
+        statusCode: 200,
+        receivedAt: original.receivedAt,
+        replayOf: null,
+        state: 'dead',
+      });
+      expect(await stored(replay.id)).toMatchObject({
+        state: 'dead',
+        statusCode: 202,
+        receivedAt: at,
+        replayOf: original.id,
+      });
+
+      // The worker first (its outcome not saying what it replays), then the request.
+      const late = { ...replay, id: unique('replay') };
+      await repo.applyAccepted(
+        { ...late, statusCode: 200, receivedAt: original.receivedAt, replayOf: null, state: 'processed' },
+        { sender: 'inkit', resourceId: unique('doc'), eventType: 'DOCUMENT_DELETED' },
+      );
+      await repo.logReplay({ ...late, state: 'queued' });
+      expect(await stored(late.id)).toMatchObject({
+        state: 'processed',
+        statusCode: 202,
+        receivedAt: at,
+        replayOf: original.id,
+      });
+    });
+
+    it('finds a row by id, and filters the listing by state', async () => {
+      const sender = unique('states');
+      const entries = (['queued', 'processed', 'dead', 'queued'] as const).map((state) =>
+        delivery(sender, { state }),
+      );
+      for (const entry of entries) await repo.logDelivery(entry);
+      expect(await repo.findDelivery(entries[2].id)).toMatchObject({ id: entries[2].id, state: 'dead' });
+      expect(await repo.findDelivery(unique('absent'))).toBeUndefined();
+      const ids = async (state: DeliveryState) =>
+        (await repo.listDeliveries({ sender, state })).map((row) => row.id).sort();
+      expect(await ids('queued')).toEqual([entries[0].id, entries[3].id].sort());
+      expect(await ids('dead')).toEqual([entries[2].id]);
+      expect(await ids('retrying')).toEqual([]);
+    });
   });
 
   it('counts records per sender', async () => {

@@ -369,6 +369,7 @@ describeIf(REDIS_URL, 'Redis')('queue mode under faults', () => {
         keepProcessed: { age: 3_600, count: 1_000 },
         lockDurationMs: 30_000,
         stalledIntervalMs: 30_000,
+        commandTimeoutMs: 5_000,
       };
       const webhookQueue = new BullmqWebhookQueue(resolved, queue);
       const flaky = range(3, 'flaky');

@@ -31,10 +31,14 @@ export interface ReceiverOptions {
   logger?: LoggerService | LogLevel[] | false;
 }
 
+/**
+ * The receiver, initialised but not listening. Rejects, naming the variable, when its environment
+ * asks for something it cannot do (the module is resolved first for that: an error inside
+ * NestFactory.create would abort the process rather than reject).
+ */
 export async function createReceiver(options: ReceiverOptions = {}): Promise<INestApplication> {
-  const app = await NestFactory.create(AppModule.forRoot({ env: options.env }), {
-    logger: options.logger,
-  });
+  const module = await AppModule.forRoot({ env: options.env });
+  const app = await NestFactory.create(module, { logger: options.logger });
   app.enableShutdownHooks();
   const server = app.getHttpServer() as Server;
   // Set before listen(): Node starts its connection checks when the server starts listening.

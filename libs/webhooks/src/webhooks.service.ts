@@ -317,7 +317,13 @@ export class WebhooksService {
       startedAt: performance.now(),
     };
     const rawBody = Buffer.from(queued.rawBody, 'base64');
-    const details = { event: queued.event, idempotencyKey: queued.idempotencyKey, rawBody, ...attempt };
+    const details = {
+      event: queued.event,
+      idempotencyKey: queued.idempotencyKey,
+      rawBody,
+      ...attempt,
+      ...(queued.replayOf === undefined ? {} : { replayOf: queued.replayOf }),
+    };
     const last = attempt.attempt >= attempt.attempts;
     try {
       if (!sender) throw new Error(`nestjs-webhooks: sender "${queued.sender}" is not configured`);
@@ -368,7 +374,6 @@ export class WebhooksService {
         outcome: 'processed',
         status: 200,
         ...details,
-        ...(replay ? { replayOf: queued.replayOf } : {}),
       });
       return replay ? 'replayed' : 'processed';
     } catch (caught) {

@@ -13,9 +13,10 @@ import {
   type SenderRow,
   type SenderTable,
 } from './records.js';
-import { deliveries } from './schema.js';
+import { deliveries, type DeliveryState } from './schema.js';
 
-type StoredDelivery = typeof deliveries.$inferSelect;
+/** A log row as stored, its body as bytes. */
+export type StoredDelivery = typeof deliveries.$inferSelect;
 
 /**
  * A log row as the API shows it: the body as text where that is exact (valid UTF-8), else base64,
@@ -39,6 +40,8 @@ export interface ListDeliveriesQuery {
   sender?: string;
   /** HTTP status the app answered. */
   status?: number;
+  /** Where it stands (see DELIVERY_STATES). */
+  state?: DeliveryState;
   /** Default 50, at most 500. */
   limit?: number;
 }
@@ -52,11 +55,15 @@ type Executor = Pick<Database, 'insert'>;
 export class RecordsRepository {
   constructor(@Inject(DRIZZLE) private readonly db: Database) {}
 
-  /** Stores the record and its delivery's log row together, or neither. */
+  /**
+   * Stores the record and its delivery's log row together, or neither. In queue mode the row was
+   * written when the delivery was queued: here its state becomes the entry's, in the same
+   * transaction, so a record is never there while its row still says queued or retrying.
+   */
   async applyAccepted(delivery: DeliveryLogEntry, record: SenderRecord): Promise<void> {
     try {
       await this.db.transaction(async (tx) => {
-        await insertLog(tx, delivery);
+        await upsertLog(tx, delivery);
         await upsertRecord(tx, delivery, record);
       });
     } catch (error) {
@@ -64,13 +71,53 @@ export class RecordsRepository {
     }
   }
 
-  /** For outcomes that leave no record: rejected, duplicate, invalid, failed. */
+  /** For the replies that leave no record: rejected, duplicate, failed, and queued. */
   async logDelivery(delivery: DeliveryLogEntry): Promise<void> {
     try {
       await insertLog(this.db, delivery);
     } catch (error) {
       throw DatabaseWriteError.from(`logging ${delivery.sender} delivery ${delivery.id}`, error);
     }
+  }
+
+  /**
+   * A worker's outcome for a queued delivery, which may run in another process: its row takes the
+   * entry's state and reason. The row is written whole if it is not there yet (a worker can finish
+   * before the request path has logged the delivery as queued; that write then changes nothing).
+   */
+  async updateDelivery(delivery: DeliveryLogEntry): Promise<void> {
+    try {
+      await upsertLog(this.db, delivery);
+    } catch (error) {
+      throw DatabaseWriteError.from(`updating ${delivery.sender} delivery ${delivery.id}`, error);
+    }
+  }
+
+  /**
+   * A replay's row, written by whoever asked for it. The worker may have written it first (from its
+   * outcome, which does not always say what it replays): the request's status, time and origin win.
+   */
+  async logReplay(delivery: DeliveryLogEntry & { replayOf: string }): Promise<void> {
+    try {
+      await this.db
+        .insert(deliveries)
+        .values(delivery)
+        .onConflictDoUpdate({
+          target: deliveries.id,
+          set: {
+            statusCode: sql`excluded.status_code`,
+            receivedAt: sql`excluded.received_at`,
+            replayOf: sql`excluded.replay_of`,
+          },
+        });
+    } catch (error) {
+      throw DatabaseWriteError.from(`logging the replay ${delivery.id} of ${delivery.replayOf}`, error);
+    }
+  }
+
+  async findDelivery(id: string): Promise<StoredDelivery | undefined> {
+    const [row] = await this.db.select().from(deliveries).where(eq(deliveries.id, id)).limit(1);
+    return row;
   }
 
   /** `undefined` for an unknown sender as for an absent id. */
@@ -89,6 +136,7 @@ export class RecordsRepository {
     const filters: SQL[] = [];
     if (query.sender !== undefined) filters.push(eq(deliveries.sender, query.sender));
     if (query.status !== undefined) filters.push(eq(deliveries.statusCode, query.status));
+    if (query.state !== undefined) filters.push(eq(deliveries.state, query.state));
     const rows = await this.db
       .select()
       .from(deliveries)
@@ -127,8 +175,27 @@ export class RecordsRepository {
 }
 
 function insertLog(executor: Executor, delivery: DeliveryLogEntry) {
-  // A delivery id is logged once: a retried write must not fail on it nor rewrite it.
+  // A delivery id is logged once: a retried write must not fail on it nor rewrite it, and a queued
+  // delivery's row that a worker has already brought further must not go back to queued.
   return executor.insert(deliveries).values(delivery).onConflictDoNothing({ target: deliveries.id });
+}
+
+function upsertLog(executor: Executor, delivery: DeliveryLogEntry) {
+  return executor
+    .insert(deliveries)
+    .values(delivery)
+    .onConflictDoUpdate({
+      target: deliveries.id,
+      set: {
+        state: sql`excluded.state`,
+        reason: sql`excluded.reason`,
+        duplicate: sql`excluded.duplicate`,
+        replayOf: sql`coalesce(${deliveries.replayOf}, excluded.replay_of)`,
+      },
+      // A worker that finds the key processed after this delivery's own handlers ran (its job came
+      // back after a crash, say) must not turn a processed delivery into a duplicate.
+      ...(delivery.state === 'duplicate' ? { setWhere: sql`${deliveries.state} <> 'processed'` } : {}),
+    });
 }
 
 function upsertRecord(executor: Executor, delivery: DeliveryLogEntry, record: SenderRecord) {

@@ -6,6 +6,7 @@ import { ovcodeRecordTable } from '../senders/ovcode/ovcode.table.js';
 import { oxskytRecordTable } from '../senders/oxskyt/oxskyt.table.js';
 import { standardRecordTable } from '../senders/standard/standard.table.js';
 import { stripeRecordTable } from '../senders/stripe/stripe.table.js';
+import type { DeliveryState } from './schema.js';
 import type { RecordTable, RowOf } from './tables.js';
 
 /** One delivery as answered by the app, accepted or not. */
@@ -22,6 +23,10 @@ export interface DeliveryLogEntry {
   durationMs: number;
   /** The exact bytes, for verified deliveries only. */
   rawBody?: Buffer | null;
+  /** Where it stands (see DELIVERY_STATES). */
+  state: DeliveryState;
+  /** On a replay: the id of the delivery replayed. */
+  replayOf?: string | null;
 }
 
 /** Where each sender's records are kept (its table and row mapping live in its folder), one line per sender. */

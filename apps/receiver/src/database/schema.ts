@@ -3,7 +3,31 @@
 import { boolean, doublePrecision, index, integer, pgTable, text } from 'drizzle-orm/pg-core';
 import { bytea, timestamptz } from './tables.js';
 
-/** One row per delivery the app answered, whatever the outcome. */
+/**
+ * Where a delivery stands, its latest outcome:
+ * - `queued`: queue mode, answered 200 once the queue held it; no handler has finished yet;
+ * - `processed`: its handlers ran (its record is written), inline or by a worker;
+ * - `retrying`: a worker's attempt failed and the queue will try again;
+ * - `dead`: every attempt failed; the queue keeps it for a replay;
+ * - `duplicate`: its idempotency key was already processed or queued, so nothing ran for it;
+ * - `rejected`: refused before any handler ran (forged, invalid, or in flight elsewhere): the sender
+ *   was answered 4xx (or 500 when its verifier was unavailable) and retries it if it should;
+ * - `failed`: inline mode, a handler or the idempotency store failed (500, the sender retries);
+ *   queue mode, the queue could not take it (500 queue-unavailable).
+ */
+export const DELIVERY_STATES = [
+  'queued',
+  'processed',
+  'retrying',
+  'dead',
+  'duplicate',
+  'rejected',
+  'failed',
+] as const;
+
+export type DeliveryState = (typeof DELIVERY_STATES)[number];
+
+/** One row per delivery the app answered, whatever the outcome, and one per replay. */
 export const deliveries = pgTable(
   'deliveries',
   {
@@ -18,6 +42,9 @@ export const deliveries = pgTable(
     durationMs: doublePrecision('duration_ms').notNull(),
     // Only the verified body: headers are never stored since they may carry credentials.
     rawBody: bytea('raw_body'),
+    state: text('state', { enum: DELIVERY_STATES }).notNull(),
+    // A replay is a delivery of its own, run on purpose from the API: the id of the one replayed.
+    replayOf: text('replay_of'),
   },
   // Ascending on purpose: scanned backwards they serve `received_at desc, id desc` exactly, where a
   // drizzle `.desc()` index (DESC NULLS LAST) would not match the default DESC NULLS FIRST ordering.
@@ -25,6 +52,7 @@ export const deliveries = pgTable(
     index('deliveries_received_idx').on(t.receivedAt, t.id),
     index('deliveries_sender_received_idx').on(t.sender, t.receivedAt, t.id),
     index('deliveries_status_received_idx').on(t.statusCode, t.receivedAt, t.id),
+    index('deliveries_state_received_idx').on(t.state, t.receivedAt, t.id),
   ],
 );
 

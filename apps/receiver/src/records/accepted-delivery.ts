@@ -1,7 +1,10 @@
 import type { WebhookEvent } from 'nestjs-webhooks';
 import type { DeliveryLogEntry } from '../database/index.js';
 
-/** The log row of a delivery a handler accepted, written in one transaction with its record. */
+/**
+ * The log row of a delivery a handler accepted, written in one transaction with its record: a new
+ * row inline, and in queue mode the row logged when it was queued, now processed.
+ */
 export function acceptedDelivery(event: WebhookEvent): DeliveryLogEntry {
   return {
     id: event.id,
@@ -13,6 +16,7 @@ export function acceptedDelivery(event: WebhookEvent): DeliveryLogEntry {
     receivedAt: event.receivedAt,
     durationMs: Date.now() - event.receivedAt.getTime(),
     rawBody: event.rawBody,
+    state: 'processed',
   };
 }
 

@@ -15,6 +15,17 @@ import { standardEnv } from './standard/standard.env.js';
 import { StripeHandler } from './stripe/stripe.handler.js';
 import { stripeEnv } from './stripe/stripe.env.js';
 
+/** One sender of the receiver. */
+export interface ReceiverSender {
+  readonly env: (typeof RECEIVER_SENDERS)[number]['env'];
+  readonly handler: (typeof RECEIVER_SENDERS)[number]['handler'];
+  /**
+   * Request headers its handler reads. The delivery log keeps bodies, never headers, so a delivery
+   * of such a sender can be replayed only while the queue still holds it.
+   */
+  readonly headers?: readonly string[];
+}
+
 /**
  * The receiver's senders, one line each: how its variables configure it, and the handler that
  * files its events as records (each record's table is in the same folder, listed by the database
@@ -26,10 +37,15 @@ export const RECEIVER_SENDERS = [
   { env: ovcodeEnv, handler: OvcodeHandler },
   { env: certificallEnv, handler: CertificallHandler },
   { env: illowEnv, handler: IllowHandler },
-  { env: githubEnv, handler: GithubHandler },
+  { env: githubEnv, handler: GithubHandler, headers: GithubHandler.HEADERS },
   { env: stripeEnv, handler: StripeHandler },
-  { env: standardEnv, handler: StandardHandler },
+  { env: standardEnv, handler: StandardHandler, headers: StandardHandler.HEADERS },
 ] as const;
+
+/** The receiver's sender with this id, if it has one. */
+export function receiverSender(id: string): ReceiverSender | undefined {
+  return RECEIVER_SENDERS.find(({ env }) => env.sender.id === id);
+}
 
 /** Every variable the senders read. */
 export type SenderVariable = (typeof RECEIVER_SENDERS)[number]['env']['variables'][number];

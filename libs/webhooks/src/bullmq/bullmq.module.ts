@@ -37,6 +37,7 @@ function resolve(options: WebhooksBullmqOptions): ResolvedWebhooksBullmqOptions 
     },
     lockDurationMs: positiveInteger('lockDurationMs', options.lockDurationMs, 30_000),
     stalledIntervalMs: positiveInteger('stalledIntervalMs', options.stalledIntervalMs, 30_000),
+    commandTimeoutMs: positiveInteger('commandTimeoutMs', options.commandTimeoutMs, 5_000),
   };
 }
 

@@ -29,6 +29,8 @@ export interface WebhooksBullmqOptions {
   lockDurationMs?: number;
   /** How often workers look for such deliveries (ms). BullMQ's default, 30 s. */
   stalledIntervalMs?: number;
+  /** Longest wait for Redis in `replay`, `stateOf` and `dead` (ms). Default 5 s. */
+  commandTimeoutMs?: number;
 }
 
 export interface ResolvedWebhooksBullmqOptions {
@@ -41,6 +43,7 @@ export interface ResolvedWebhooksBullmqOptions {
   readonly keepProcessed: { readonly age: number; readonly count: number };
   readonly lockDurationMs: number;
   readonly stalledIntervalMs: number;
+  readonly commandTimeoutMs: number;
 }
 
 export const WEBHOOKS_BULLMQ_OPTIONS = Symbol('WEBHOOKS_BULLMQ_OPTIONS');

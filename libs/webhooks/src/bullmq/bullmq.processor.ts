@@ -1,5 +1,6 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, Optional } from '@nestjs/common';
+import { EventEmitterReadinessWatcher } from '@nestjs/event-emitter';
 import { UnrecoverableError, type Job } from 'bullmq';
 import { WebhookPayloadException } from '../webhooks.exception.js';
 import type { QueuedWebhookDelivery, WebhookHandledResult } from '../webhooks.queue.js';
@@ -15,11 +16,17 @@ import type { ResolvedWebhooksBullmqOptions } from './bullmq.options.js';
 export class WebhooksWorkerHost extends WorkerHost {
   private readonly logger = new Logger('Webhooks');
 
-  constructor(private readonly webhooks: WebhooksService) {
+  constructor(
+    private readonly webhooks: WebhooksService,
+    @Optional() private readonly listeners?: EventEmitterReadinessWatcher,
+  ) {
     super();
   }
 
   async process(job: Job<QueuedWebhookDelivery>): Promise<WebhookHandledResult> {
+    // BullMQ takes jobs from module init, but @OnWebhook listeners are bound at bootstrap: a job
+    // run before would find no handler, complete, and mark its key processed. Lost, so wait.
+    await this.listeners?.waitUntilReady();
     try {
       return await this.webhooks.handleQueued(job.data, {
         attempt: job.attemptsMade + 1,

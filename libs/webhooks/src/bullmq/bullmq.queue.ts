@@ -42,6 +42,10 @@ export class BullmqWebhookQueue implements WebhookQueue {
    * or undefined when the queue no longer holds the delivery.
    */
   async replay(idempotencyKey: string): Promise<string | undefined> {
+    return withTimeout(this.replayNow(idempotencyKey), this.options.commandTimeoutMs);
+  }
+
+  private async replayNow(idempotencyKey: string): Promise<string | undefined> {
     const job = (await this.queue.getJob(jobIdOf(idempotencyKey))) as Job<QueuedWebhookDelivery> | undefined;
     if (job === undefined) return undefined;
     const id = randomUUID();
@@ -52,9 +56,9 @@ export class BullmqWebhookQueue implements WebhookQueue {
 
   /** Where the delivery with this key stands, or undefined when the queue no longer holds it. */
   async stateOf(idempotencyKey: string): Promise<QueuedDeliveryState | undefined> {
-    const job = await this.queue.getJob(jobIdOf(idempotencyKey));
+    const job = await withTimeout(this.queue.getJob(jobIdOf(idempotencyKey)), this.options.commandTimeoutMs);
     if (job === undefined) return undefined;
-    const state = await job.getState();
+    const state = await withTimeout(job.getState(), this.options.commandTimeoutMs);
     if (state === 'completed') return 'processed';
     if (state === 'failed') return 'dead';
     if (state === 'active') return 'processing';
@@ -63,7 +67,10 @@ export class BullmqWebhookQueue implements WebhookQueue {
 
   /** Dead deliveries (every attempt failed), newest first. */
   async dead(start = 0, end = 99): Promise<QueuedWebhookDelivery[]> {
-    const jobs = (await this.queue.getFailed(start, end)) as Job<QueuedWebhookDelivery>[];
+    const jobs = (await withTimeout(
+      this.queue.getFailed(start, end),
+      this.options.commandTimeoutMs,
+    )) as Job<QueuedWebhookDelivery>[];
     return jobs.map((job) => job.data);
   }
 
@@ -72,4 +79,13 @@ export class BullmqWebhookQueue implements WebhookQueue {
     // Failed jobs are kept: they are the dead letters, until replayed or removed on purpose.
     return { attempts, backoff, removeOnComplete: keepProcessed, removeOnFail: false };
   }
+}
+
+/** Rejects when Redis has not answered within `ms`: an operator's call must not hang while it is down. */
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`the queue did not answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

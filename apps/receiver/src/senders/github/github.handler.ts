@@ -6,6 +6,9 @@ import { acceptedDelivery, deliveryHeader } from '../../records/accepted-deliver
 /** Files each GitHub delivery as its record, keyed by `X-GitHub-Delivery`. */
 @Injectable()
 export class GithubHandler {
+  /** The request headers it reads (see ReceiverSender.headers). */
+  static readonly HEADERS = ['x-github-delivery', 'x-github-event'] as const;
+
   constructor(private readonly records: RecordsRepository) {}
 
   // `**`: `github.push` and `github.ping` have one level, `github.issues.opened` two.

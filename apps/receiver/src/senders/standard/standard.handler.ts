@@ -6,6 +6,9 @@ import { acceptedDelivery, deliveryHeader } from '../../records/accepted-deliver
 /** Files each Standard Webhooks message as its record, keyed by `webhook-id`. */
 @Injectable()
 export class StandardHandler {
+  /** The request header it reads (see ReceiverSender.headers). */
+  static readonly HEADERS = ['webhook-id'] as const;
+
   constructor(private readonly records: RecordsRepository) {}
 
   // `**`: a type has as many levels as it has dots (`contact.created`, `invoice.payment.failed`).
