@@ -122,4 +122,24 @@ describeIf(process.env.REDIS_URL_TEST, 'Redis')('queue mode on BullMQ', () => {
     expect(last.outcome).toBe('processed');
     expect(last.replayOf).toEqual(expect.any(String));
   });
+
+  it('tells the first of two racing copies from the duplicate: one job, one queued', async () => {
+    const queue = app.get(BullmqWebhookQueue);
+    const copy = (id: string) => ({
+      id,
+      sender: 'inkit',
+      receivedAt: new Date().toISOString(),
+      rawBody: Buffer.from('{}').toString('base64'),
+      headers: {},
+      event: 'inkit.DOCUMENT_CREATE_FINISHED',
+      type: 'DOCUMENT_CREATE_FINISHED',
+      idempotencyKey: `race:${randomUUID()}`,
+    });
+    const first = copy('copy-1');
+    const results = await Promise.all(
+      Array.from({ length: 8 }, (_, n) => queue.enqueue({ ...first, id: `copy-${n}` })),
+    );
+    expect(results.filter((result) => result === 'queued')).toHaveLength(1);
+    expect(results.filter((result) => result === 'duplicate')).toHaveLength(7);
+  });
 });

@@ -26,13 +26,15 @@ export class BullmqWebhookQueue implements WebhookQueue {
     readonly queue: Queue,
   ) {}
 
-  // Looked up first: `add` with a known id silently returns without saying it was known. A race of
-  // two first copies still makes one job; both are then reported queued, one is processed.
+  // The job is named after the delivery that made it: `add` with a known id leaves the job as it
+  // was and says nothing, so reading the name back tells a first copy from a duplicate, even for
+  // two copies racing through two instances (one job, one "queued").
   async enqueue(delivery: QueuedWebhookDelivery): Promise<WebhookEnqueueResult> {
     const jobId = jobIdOf(delivery.idempotencyKey);
-    if ((await this.queue.getJob(jobId)) !== undefined) return 'duplicate';
-    await this.queue.add(delivery.event, delivery, { jobId, ...this.jobOptions() });
-    return 'queued';
+    await this.queue.add(delivery.id, delivery, { jobId, ...this.jobOptions() });
+    const client = await this.queue.client;
+    const maker = await client.hget(this.queue.toKey(jobId), 'name');
+    return maker === delivery.id ? 'queued' : 'duplicate';
   }
 
   /**
@@ -50,7 +52,7 @@ export class BullmqWebhookQueue implements WebhookQueue {
     if (job === undefined) return undefined;
     const id = randomUUID();
     const replay: QueuedWebhookDelivery = { ...job.data, id, replayOf: job.data.id };
-    await this.queue.add(job.data.event, replay, { jobId: `replay-${id}`, ...this.jobOptions() });
+    await this.queue.add(id, replay, { jobId: `replay-${id}`, ...this.jobOptions() });
     return id;
   }
 
