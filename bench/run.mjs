@@ -4,7 +4,8 @@
 // HTTP throughput and latency of (a) a plain Nest route with ValidationPipe, (b) the module's
 // webhook route, (c) a bare node:http floor, per adapter and sender; verification alone against
 // raw node:crypto and peer libraries (verify.mjs, peers.mjs); the Stripe route against
-// @golevelup/nestjs-stripe's (stripe-route.mjs); RSS over a sustained run. Then it checks the targets.
+// @golevelup/nestjs-stripe's (stripe-route.mjs); queue mode against inline processing on this
+// machine's Redis (queue.mjs; skipped without Redis); RSS over a sustained run. Then it checks the targets.
 import autocannon from 'autocannon';
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
@@ -28,6 +29,7 @@ import {
 import { createCredentials, Deliveries, PATHS, SENDERS, serverConfig } from './deliveries.mjs';
 import { printPeers } from './peers.mjs';
 import { selfTimeByArea, topSelfTime } from './profile.mjs';
+import { measureQueue, printQueue, QUEUE_CONNECTIONS, queueTargets } from './queue.mjs';
 import { measureStripeRoute, printStripeRoute } from './stripe-route.mjs';
 
 const { values: flags } = parseArgs({
@@ -55,6 +57,8 @@ const CYCLED = 512;
 /** Large enough that the store never evicts during a throughput run: every key stays a new one. */
 const NO_EVICTION = { maxEntries: 2_000_000 };
 const ROUNDS = flags.quick ? 2 : 5;
+/** Deliveries queued for the one worker process that queue.mjs times. */
+const QUEUE_BACKLOG = flags.quick ? 5000 : 20_000;
 /** Seconds per step of a soak's warm-up once the store is full, until memory stops growing. */
 const SETTLE_STEP = 5;
 
@@ -319,13 +323,26 @@ async function main() {
       })
     : undefined;
 
-  report({ verify, peers, http, stripeRoute, soak });
+  // Inkit's route, inline and in queue mode; at 50 connections whatever --connections says.
+  const queue = RUN_SENDERS.includes('inkit')
+    ? await measureQueue({
+        credentials,
+        deliveries,
+        adapters: ADAPTERS,
+        duration: DURATION,
+        warmup: WARMUP,
+        rounds: ROUNDS,
+        backlog: QUEUE_BACKLOG,
+      })
+    : undefined;
+
+  report({ verify, peers, http, stripeRoute, queue, soak });
   console.log(
     `\nload average after: ${loadAverage()} (other processes on this machine skew the figures; see "cpu srv")`,
   );
 }
 
-function report({ verify, peers, http, stripeRoute, soak }) {
+function report({ verify, peers, http, stripeRoute, queue, soak }) {
   console.log('\n## Verification alone (ops/s, median of interleaved rounds; same body per sender)\n');
   table(
     [
@@ -398,6 +415,13 @@ function report({ verify, peers, http, stripeRoute, soak }) {
     printStripeRoute(stripeRoute);
   }
 
+  if (queue) {
+    console.log(
+      `\n## Queue mode vs inline, inkit (requests/s, latency p50/p99 in ms; ${QUEUE_CONNECTIONS} connections; median of interleaved rounds)\n`,
+    );
+    printQueue(queue);
+  }
+
   if (Object.keys(soak).length > 0) {
     console.log(
       `\n## Memory (RSS of the webhook server, inkit, ${SOAK}s after a warm-up that fills the store and lets memory settle)\n`,
@@ -465,6 +489,7 @@ function report({ verify, peers, http, stripeRoute, soak }) {
       pct(s.rssAfter / s.rssBefore - 1),
     );
   }
+  if (queue) targets.push(...queueTargets(queue));
   console.log('\n## Targets\n');
   table(['', 'target', 'measured'], targets);
   const misses = targets.filter(([verdict]) => verdict === 'MISS').length;

@@ -2,13 +2,17 @@
 // Soak: two real receiver processes sharing one PostgreSQL database and one Redis, loaded by many
 // concurrent senders with unique, duplicate and forged deliveries of every built-in sender for a
 // set time; then the database is checked: every valid delivery recorded exactly once, nothing forged.
+// With --queue, queue mode: the two answer senders only (RECEIVER_ROLE=api) and two worker processes
+// (RECEIVER_ROLE=worker) run the deliveries from a BullMQ queue of the run's own; the check waits
+// for the queue to drain, and every delivery answered 200 must then be processed, once.
 //
-//   node scripts/soak.mjs [--duration 5] [--concurrency 32] [--keep]
+//   node scripts/soak.mjs [--duration 5] [--concurrency 32] [--queue] [--keep]
 //                         [--database-url postgres://…] [--redis-url redis://…]
 //
 // Needs the build (`npm run build`), PostgreSQL and Redis on this machine. Traffic goes to
 // 127.0.0.1 only, and stops by itself. Exits non-zero if a delivery was lost or applied twice, a
-// forged one was accepted, anything answered 5xx, or a request failed without an answer.
+// forged one was accepted, anything answered 5xx, a request failed without an answer, or (queue
+// mode) a delivery ended dead or the queue did not drain.
 import { spawn } from 'node:child_process';
 import { generateKeyPairSync, randomBytes, randomInt } from 'node:crypto';
 import { existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
@@ -30,6 +34,7 @@ const { values: args } = parseArgs({
   options: {
     duration: { type: 'string', default: '5' },
     concurrency: { type: 'string', default: '32' },
+    queue: { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
     'database-url': { type: 'string' },
     'redis-url': { type: 'string' },
@@ -40,7 +45,7 @@ if (args.help) {
   console.log(
     readFileSync(fileURLToPath(import.meta.url), 'utf8')
       .split('\n')
-      .slice(1, 11)
+      .slice(1, 15)
       .join('\n'),
   );
   process.exit(0);
@@ -62,6 +67,9 @@ const MAX_ATTEMPTS = 200;
 const REQUEST_TIMEOUT_MS = 30_000;
 // Past the duration, what is in flight gets this long to finish before the run is declared stuck.
 const DRAIN_MS = 60_000;
+const QUEUE = args.queue;
+/** Queue mode: worker processes beside the two API instances. */
+const WORKERS = 2;
 
 for (const [file, what] of [
   [MAIN, 'the receiver'],
@@ -86,6 +94,8 @@ const {
 const run = `${Date.now()}_${randomBytes(3).toString('hex')}`;
 const dbName = `soak_${run}`;
 const keyPrefix = `soak:${run}:`;
+// BullMQ keeps a queue under `bull:<name>:`; the name may not hold a colon.
+const queueName = `soak-${run}`;
 const rsaKeyPair = () =>
   generateKeyPairSync('rsa', {
     modulusLength: 2048,
@@ -390,7 +400,8 @@ function withDatabase(url, name) {
   return parsed.toString();
 }
 
-function startReceiver(name, port) {
+/** `role`: undefined inline (one process does all), `api` or `worker` in queue mode. */
+function startReceiver(name, port, role) {
   const logPath = join(work, `${name}.log`);
   const log = openSync(logPath, 'a');
   // A clean environment and a working directory of its own: no .env nor stray variable gets in.
@@ -401,6 +412,16 @@ function startReceiver(name, port) {
     REDIS_URL,
     REDIS_KEY_PREFIX: keyPrefix,
     ...receiverEnv,
+    ...(role === undefined
+      ? {}
+      : {
+          WEBHOOKS_PROCESSING: 'queue',
+          RECEIVER_ROLE: role,
+          WEBHOOKS_QUEUE_NAME: queueName,
+          // A worker's attempt refused because another holds the key comes back soon, not in a
+          // second: the check waits for the queue to drain.
+          WEBHOOKS_BACKOFF_MS: '100',
+        }),
     NO_COLOR: '1',
   };
   const child = spawn(process.execPath, [MAIN], { cwd: work, env, stdio: ['ignore', log, log] });
@@ -443,14 +464,55 @@ async function stopReceiver(receiver) {
 async function deleteRedisKeys() {
   const client = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
   try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await client.scan(cursor, 'MATCH', `${keyPrefix}*`, 'COUNT', 1000);
-      if (keys.length > 0) await client.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
+    // The idempotency store's keys, and the queue's (`bull:<name>:`: jobs, dead letters, events).
+    for (const pattern of [`${keyPrefix}*`, `bull:${queueName}:*`]) {
+      let cursor = '0';
+      do {
+        const [next, keys] = await client.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+        if (keys.length > 0) await client.del(...keys);
+        cursor = next;
+      } while (cursor !== '0');
+    }
   } finally {
     client.disconnect();
+  }
+}
+
+/**
+ * Queue mode, once the load is over: waits until no job is waiting, running or due for a retry
+ * (seen twice in a row, a poll apart), so that every delivery the workers will ever run has run.
+ * Its job counts and how long that took after the load.
+ */
+async function waitDrained(timeoutMs) {
+  const { Queue } = await import('bullmq');
+  const connection = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+  const queue = new Queue(queueName, { connection });
+  const started = performance.now();
+  try {
+    let quiet = 0;
+    for (;;) {
+      const counts = await queue.getJobCounts(
+        'waiting',
+        'active',
+        'delayed',
+        'prioritized',
+        'waiting-children',
+        'completed',
+        'failed',
+      );
+      const pending =
+        counts.waiting + counts.active + counts.delayed + counts.prioritized + counts['waiting-children'];
+      quiet = pending === 0 ? quiet + 1 : 0;
+      if (quiet >= 2) return { ...counts, seconds: (performance.now() - started) / 1000 };
+      if (performance.now() - started > timeoutMs)
+        throw new Error(
+          `the queue still holds ${pending} unfinished jobs ${timeoutMs / 1000}s after the load`,
+        );
+      await sleep(200);
+    }
+  } finally {
+    await queue.close();
+    connection.disconnect();
   }
 }
 
@@ -537,8 +599,12 @@ async function readRecords(db) {
 
 async function check(db) {
   const records = await readRecords(db);
+  // Inline, a delivery answered 200 and not a duplicate is one whose handlers ran. In queue mode a
+  // 200 only says the queue took it: the row's state says whether a worker ran it (processed).
   const { rows: accepted } = await db.query(
-    "select id, idempotency_key, convert_from(raw_body, 'UTF8') as raw_body from deliveries where status_code = 200 and not duplicate",
+    QUEUE
+      ? "select id, idempotency_key, convert_from(raw_body, 'UTF8') as raw_body from deliveries where state = 'processed'"
+      : "select id, idempotency_key, convert_from(raw_body, 'UTF8') as raw_body from deliveries where status_code = 200 and not duplicate",
   );
   const { rows: logged } = await db.query(
     'select status_code, count(*)::int as n from deliveries group by status_code order by status_code',
@@ -591,7 +657,31 @@ async function check(db) {
     recordCount,
     acceptedRows: accepted.length,
     logged,
+    ...(QUEUE ? await queueStates(db) : {}),
   };
+}
+
+/**
+ * Queue mode: the log rows by state, and those a worker never brought past queued or retrying.
+ * Such a row is harmless when its key was processed under another delivery id: the two first
+ * copies of one delivery, sent to both instances at once, both found no job yet and were both
+ * answered "queued", but the queue made one job of them (its id is the key's), so one row stays
+ * queued. Without a processed row for its key, it is a delivery acknowledged and never run.
+ */
+async function queueStates(db) {
+  const { rows: byState } = await db.query(
+    'select state, count(*)::int as n from deliveries group by state order by state',
+  );
+  const { rows: left } = await db.query(
+    `select count(*) filter (where processed.idempotency_key is not null)::int as superseded,
+            count(*) filter (where processed.idempotency_key is null)::int as stuck
+       from deliveries d
+       left join (select distinct idempotency_key from deliveries where state = 'processed') processed
+         on processed.idempotency_key = d.idempotency_key
+      where d.state in ('queued', 'retrying')`,
+  );
+  const count = (state) => byState.find((row) => row.state === state)?.n ?? 0;
+  return { byState, dead: count('dead'), ...left[0] };
 }
 
 function percentile(sorted, p) {
@@ -608,14 +698,19 @@ const receivers = [];
 let exitCode = 1;
 let watchdog;
 try {
+  const role = QUEUE ? 'api' : undefined;
   receivers.push(
-    startReceiver('receiver-a', await freePort()),
-    startReceiver('receiver-b', await freePort()),
+    startReceiver('receiver-a', await freePort(), role),
+    startReceiver('receiver-b', await freePort(), role),
   );
+  // Workers serve /health on a port of their own, and nothing else.
+  for (let n = 1; QUEUE && n <= WORKERS; n++)
+    receivers.push(startReceiver(`worker-${n}`, await freePort(), 'worker'));
   await Promise.all(receivers.map((receiver) => waitHealthy(receiver)));
   const ports = { a: receivers[0].port, b: receivers[1].port };
   console.log(
-    `soak: ${DURATION_S}s, ${CONCURRENCY} clients, receivers on 127.0.0.1:${ports.a} and :${ports.b}, ` +
+    `soak: ${DURATION_S}s, ${CONCURRENCY} clients, receivers on 127.0.0.1:${ports.a} and :${ports.b}` +
+      `${QUEUE ? ` (queue mode, role api; ${WORKERS} workers, queue ${queueName})` : ''}, ` +
       `database ${dbName}, Redis prefix ${keyPrefix}, logs in ${work}`,
   );
 
@@ -641,6 +736,7 @@ try {
   const elapsedS = (performance.now() - started) / 1000;
   agent.destroy();
 
+  const drained = QUEUE ? await waitDrained(DRAIN_MS) : undefined;
   await Promise.all(receivers.map(stopReceiver));
   const db = new pg.Client({ connectionString: withDatabase(ADMIN_URL, dbName) });
   await db.connect();
@@ -655,13 +751,21 @@ try {
   const duplicatesSent = valid.reduce((sum, delivery) => sum + (delivery.duplicates ?? 0), 0);
   const lines = [
     `machine: ${cpus().length} CPUs (${cpus()[0]?.model ?? 'unknown'}), node ${process.version}`,
-    `duration: ${elapsedS.toFixed(1)} s, clients: ${CONCURRENCY}, instances: 2 (sends a=${sentTo.a} b=${sentTo.b})`,
+    `duration: ${elapsedS.toFixed(1)} s, clients: ${CONCURRENCY}, instances: 2 (sends a=${sentTo.a} b=${sentTo.b})${QUEUE ? `, role api, and ${WORKERS} workers` : ''}`,
     `total requests: ${stats.requests}, ${(stats.requests / elapsedS).toFixed(1)} req/s`,
     `by status: ${statuses}`,
     `latency: p50=${percentile(latencies, 50).toFixed(1)} ms p99=${percentile(latencies, 99).toFixed(1)} ms max=${(latencies.at(-1) ?? 0).toFixed(1)} ms`,
     `deliveries: unique valid=${valid.length} duplicates sent=${duplicatesSent} forged=${forged.length} retries after 409=${stats.retries409} gave up=${stats.gaveUp}`,
     `database: records=${result.recordCount} accepted rows=${result.acceptedRows} log rows by status: ${result.logged.map((row) => `${row.status_code}=${row.n}`).join(' ')}`,
-    `lost=${result.lost} duplicated=${result.duplicated} forged_accepted=${result.forgedAccepted} 5xx=${fiveXX} no_answer=${stats.networkErrors} unsettled=${result.unsettled}`,
+    ...(QUEUE
+      ? [
+          `queue: drained ${drained.seconds.toFixed(1)} s after the load; jobs completed=${drained.completed} dead=${drained.failed}; ` +
+            `log rows by state: ${result.byState.map((row) => `${row.state}=${row.n}`).join(' ')}; ` +
+            `left queued: ${result.superseded} of a processed key (two first copies, one job), ${result.stuck} never run`,
+        ]
+      : []),
+    `lost=${result.lost} duplicated=${result.duplicated} forged_accepted=${result.forgedAccepted} 5xx=${fiveXX} no_answer=${stats.networkErrors} unsettled=${result.unsettled}` +
+      (QUEUE ? ` dead=${result.dead} never_run=${result.stuck}` : ''),
   ];
   for (const line of lines) console.log(line);
   for (const example of result.examples) console.log(`  ${example}`);
@@ -671,7 +775,8 @@ try {
     result.forgedAccepted === 0 &&
     fiveXX === 0 &&
     stats.networkErrors === 0 &&
-    result.unsettled === 0;
+    result.unsettled === 0 &&
+    (!QUEUE || (result.dead === 0 && drained.failed === 0 && result.stuck === 0));
   console.log(ok ? 'soak: PASS' : `soak: FAIL (receiver logs kept in ${work})`);
   exitCode = ok ? 0 : 1;
 } catch (error) {
@@ -680,7 +785,9 @@ try {
 } finally {
   await Promise.all(receivers.map(stopReceiver));
   if (args.keep) {
-    console.log(`soak: kept database ${dbName}, Redis keys ${keyPrefix}*, logs in ${work}`);
+    console.log(
+      `soak: kept database ${dbName}, Redis keys ${keyPrefix}*${QUEUE ? ` and bull:${queueName}:*` : ''}, logs in ${work}`,
+    );
   } else {
     await admin.query(`drop database if exists ${dbName} with (force)`).catch((error) => {
       console.error(`soak: could not drop ${dbName}: ${error.message}`);
