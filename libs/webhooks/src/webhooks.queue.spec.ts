@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { Logger, type LoggerService } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { inkitSender } from './senders/inkit/inkit.sender.js';
 import { MemoryIdempotencyStore } from './webhooks.memory-storage.js';
@@ -201,5 +202,37 @@ describe('queue mode: a worker', () => {
     const replay = { ...item, id: 'replay-2', replayOf: item.id };
     expect(await service.handleQueued(replay, { attempt: 1, attempts: 3 })).toBe('replayed');
     expect(await store.claim(item.idempotencyKey, 'sender-retry', 1_000)).toBe('processed');
+  });
+
+  it('logs a retry at warn and a dead delivery at error, naming the attempt, never the payload', async () => {
+    const lines: string[] = [];
+    const capture: LoggerService = {
+      log: () => {},
+      debug: () => {},
+      verbose: () => {},
+      warn: (message: unknown) => void lines.push(`warn ${String(message)}`),
+      error: (message: unknown) => void lines.push(`error ${String(message)}`),
+    };
+    Logger.overrideLogger(capture);
+    try {
+      const { service, emitter, item } = await queued('doc_secret_payload_11');
+      emitter.on('webhooks.event.inkit.DOCUMENT_CREATE_FINISHED', () => {
+        throw new Error('boom');
+      });
+      await expect(service.handleQueued(item, { attempt: 1, attempts: 2 })).rejects.toBeDefined();
+      await expect(service.handleQueued(item, { attempt: 2, attempts: 2 })).rejects.toBeDefined();
+    } finally {
+      Logger.overrideLogger(new Logger());
+    }
+    const outcomeLines = lines.filter((line) => /Retrying|Dead/.test(line));
+    expect(outcomeLines).toEqual([
+      expect.stringMatching(
+        /^warn Retrying inkit inkit\.DOCUMENT_CREATE_FINISHED delivery .*: attempt 1 of 2 failed: handler-error/,
+      ),
+      expect.stringMatching(
+        /^error Dead inkit inkit\.DOCUMENT_CREATE_FINISHED delivery .* after attempt 2 of 2: handler-error/,
+      ),
+    ]);
+    expect(lines.join('\n')).not.toContain('"resource_id"');
   });
 });

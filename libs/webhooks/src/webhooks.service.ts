@@ -65,6 +65,12 @@ const NO_FAILURES: readonly unknown[] = Object.freeze([]);
 const noFailures = () => NO_FAILURES;
 const oneFailure = (error: unknown): readonly unknown[] => [error];
 
+/** Outcomes logged at debug only: the outcome events are their audit trail. */
+const ROUTINE: ReadonlySet<WebhookOutcomeKind> = new Set(['accepted', 'duplicate', 'queued', 'processed']);
+
+const replayNote = (outcome: WebhookDeliveryOutcome) =>
+  outcome.replayOf === undefined ? '' : ` (a replay of ${outcome.replayOf})`;
+
 /** Shared by every report that had nothing to wait for. */
 const REPORTED: Promise<void> = Promise.resolve();
 
@@ -480,7 +486,7 @@ export class WebhooksService {
 
   /** Logs the outcome and emits it; a failing outcome listener never changes the reply. */
   report(attempt: WebhookAttempt, kind: WebhookOutcomeKind, details: OutcomeDetails): Promise<void> {
-    const routine = kind === 'accepted' || kind === 'duplicate';
+    const routine = ROUTINE.has(kind);
     const listeners = this.listenersOf(`${WEBHOOK_OUTCOME_ROOT}.${kind}`);
     // Per delivery: with nothing to log and nobody listening, the outcome is not even built.
     if (listeners.length === 0 && routine && !Logger.isLevelEnabled('debug')) return REPORTED;
@@ -514,7 +520,7 @@ export class WebhooksService {
    * the audit trail), and their line is only built when debug is on: this runs per delivery.
    */
   private log(outcome: WebhookDeliveryOutcome): void {
-    const routine = outcome.outcome === 'accepted' || outcome.outcome === 'duplicate';
+    const routine = ROUTINE.has(outcome.outcome);
     if (routine && !Logger.isLevelEnabled('debug')) return;
     const what = `${outcome.sender} ${outcome.event ?? ''} delivery ${outcome.deliveryId}`.replace('  ', ' ');
     const tail = `-> ${outcome.status} in ${outcome.durationMs} ms`;
@@ -530,6 +536,24 @@ export class WebhooksService {
         break;
       case 'failed':
         this.logger.error(`Failed ${what}: ${outcome.message} ${tail}`);
+        break;
+      case 'queued':
+        this.logger.debug(`Queued ${what} (${outcome.idempotencyKey}) ${tail}`);
+        break;
+      case 'processed':
+        this.logger.debug(
+          `Processed ${what}${replayNote(outcome)} on attempt ${outcome.attempt} in ${outcome.durationMs} ms`,
+        );
+        break;
+      case 'retrying':
+        this.logger.warn(
+          `Retrying ${what}${replayNote(outcome)}: attempt ${outcome.attempt} of ${outcome.attempts} failed: ${outcome.reason}: ${outcome.message}`,
+        );
+        break;
+      case 'dead':
+        this.logger.error(
+          `Dead ${what}${replayNote(outcome)} after attempt ${outcome.attempt} of ${outcome.attempts}: ${outcome.reason}: ${outcome.message}; kept for a replay`,
+        );
         break;
     }
   }
