@@ -1,11 +1,11 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
-import { Injectable, Logger, Optional } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional, type OnApplicationBootstrap } from '@nestjs/common';
 import { EventEmitterReadinessWatcher } from '@nestjs/event-emitter';
 import { UnrecoverableError, type Job } from 'bullmq';
 import { WebhookPayloadException } from '../webhooks.exception.js';
 import type { QueuedWebhookDelivery, WebhookHandledResult } from '../webhooks.queue.js';
 import { WebhooksService } from '../webhooks.service.js';
-import type { ResolvedWebhooksBullmqOptions } from './bullmq.options.js';
+import { WEBHOOKS_BULLMQ_OPTIONS, type ResolvedWebhooksBullmqOptions } from './bullmq.options.js';
 
 /**
  * The worker: each job is one delivery, run through the same `@OnWebhook` handlers as the inline
@@ -13,14 +13,22 @@ import type { ResolvedWebhooksBullmqOptions } from './bullmq.options.js';
  * it with backoff; bytes that no longer pass the DTO fail it for good (no attempt would differ).
  */
 @Injectable()
-export class WebhooksWorkerHost extends WorkerHost {
+export class WebhooksWorkerHost extends WorkerHost implements OnApplicationBootstrap {
   private readonly logger = new Logger('Webhooks');
 
   constructor(
     private readonly webhooks: WebhooksService,
     @Optional() private readonly listeners?: EventEmitterReadinessWatcher,
+    @Optional() @Inject(WEBHOOKS_BULLMQ_OPTIONS) private readonly options?: ResolvedWebhooksBullmqOptions,
   ) {
     super();
+  }
+
+  /** The concurrency of options that came from a factory (forRootAsync), known only now. */
+  onApplicationBootstrap(): void {
+    if (this.options !== undefined && this.worker.concurrency !== this.options.concurrency) {
+      this.worker.concurrency = this.options.concurrency;
+    }
   }
 
   async process(job: Job<QueuedWebhookDelivery>): Promise<WebhookHandledResult> {

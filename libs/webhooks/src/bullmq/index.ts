@@ -1,5 +1,5 @@
 // `nestjs-webhooks/bullmq`: queue mode on BullMQ. Needs `bullmq` and `@nestjs/bullmq` (optional peers).
-export { WebhooksBullmqModule } from './bullmq.module.js';
+export { WebhooksBullmqModule, type WebhooksBullmqAsyncOptions } from './bullmq.module.js';
 export {
   WEBHOOKS_BULLMQ_OPTIONS,
   type WebhooksBullmqOptions,
