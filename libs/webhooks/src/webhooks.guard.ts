@@ -179,27 +179,25 @@ export class WebhookRouteGuard extends WebhookGuard {
   }
 
   protected override tenantOf(request: any, sender: ServedSender): string | undefined {
-    const segments = routeSegments(request, sender);
-    return segments === null ? undefined : segments.tenant;
+    return fitsRoute(request.params, sender) ? request.params.segment : undefined;
   }
 
   protected override routeEventOf(request: any, sender: ServedSender): string | undefined | null {
-    const segments = routeSegments(request, sender);
-    if (segments === null) return null;
+    const params = request.params;
+    if (!fitsRoute(params, sender)) return null;
     if (sender.definition.eventType !== 'route') return undefined;
-    const event = segments.event;
-    return event !== undefined && EVENT_TYPE_PATTERN.test(event) ? event : null;
+    // `/:sender/:segment` names the event; after a tenant, `/:sender/:segment/:event` does.
+    const event: string = params.event ?? params.segment;
+    return EVENT_TYPE_PATTERN.test(event) ? event : null;
   }
 }
 
-/** The path's segments after the sender, read as this sender's routes have them; `null` for another shape. */
-function routeSegments(request: any, sender: ServedSender): { tenant?: string; event?: string } | null {
-  const params = request.params ?? {};
-  const segments = [params.segment, params.event].filter(
-    (segment) => typeof segment === 'string',
-  ) as string[];
-  const perTenant = sender.tenants !== undefined;
-  const byRoute = sender.definition.eventType === 'route';
-  if (segments.length !== Number(perTenant) + Number(byRoute)) return null;
-  return { tenant: perTenant ? segments[0] : undefined, event: byRoute ? segments.at(-1) : undefined };
+/**
+ * Whether the path has as many segments after the sender as this sender's routes do: one for a
+ * tenant, one for a route-named event. Runs per delivery, so it counts rather than collects.
+ */
+function fitsRoute(params: Record<string, unknown> | undefined, sender: ServedSender): boolean {
+  const given = (typeof params?.segment === 'string' ? 1 : 0) + (typeof params?.event === 'string' ? 1 : 0);
+  const expected = (sender.tenants === undefined ? 0 : 1) + (sender.definition.eventType === 'route' ? 1 : 0);
+  return given === expected;
 }

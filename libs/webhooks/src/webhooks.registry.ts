@@ -20,6 +20,7 @@ import {
   type WebhookTenantOptions,
 } from './webhooks.sender.js';
 import { DEFAULT_TENANT_OPTIONS, TenantVerifiers } from './webhooks.tenants.js';
+import { positiveInteger } from './webhooks.limits.js';
 
 /**
  * A sender as served: its definition and the verifier built from its credentials, or, for a
@@ -33,14 +34,6 @@ export interface ServedSender {
   readonly verify?: Verifier;
   /** For a sender configured per tenant (`configurePerTenant`): ready once the module has started. */
   readonly tenants?: TenantVerifiers;
-}
-
-function positiveInteger(option: string, value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (!Number.isSafeInteger(value) || value <= 0) {
-    throw new WebhookConfigurationError(option, 'must be a positive integer');
-  }
-  return value;
 }
 
 const TTL_BY_EVENT = 'idempotency.ttlByEvent';

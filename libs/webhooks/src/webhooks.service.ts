@@ -21,11 +21,17 @@ import {
   WebhookUnsupportedEncodingException,
 } from './webhooks.exception.js';
 import { WebhooksRegistry } from './webhooks.registry.js';
-import { EVENT_TYPE_PATTERN, EVENT_TYPE_RULE, idempotencyKeyOf } from './webhooks.sender.js';
+import {
+  EVENT_TYPE_PATTERN,
+  EVENT_TYPE_RULE,
+  idempotencyKeyOf,
+  type WebhookSender,
+} from './webhooks.sender.js';
 import { WebhookIdempotencyStore } from './webhooks.storage.js';
 import { WebhookQueue, type QueuedWebhookDelivery, type WebhookHandledResult } from './webhooks.queue.js';
 import { findLoneSurrogate, parseJsonExact } from './webhooks.json.js';
 import { describeError } from './webhooks.log.js';
+import { withTimeout } from './webhooks.limits.js';
 
 /** One delivery as it arrived: when, and to which sender. */
 export interface WebhookAttempt {
@@ -186,10 +192,7 @@ export class WebhooksService {
     if (!sender) throw new Error(`nestjs-webhooks: sender "${delivery.sender}" is not configured`);
     const { definition } = sender;
 
-    const plain = definition.fromHeaders?.(delivery.headers) ?? this.parseJson(delivery.rawBody);
-    const validated = validatePayload(definition.dto, plain);
-    if (!validated.ok) throw new WebhookPayloadException('invalid-payload', validated.errors);
-    const payload = validated.value;
+    const payload = this.payloadOf(definition, delivery.headers, delivery.rawBody);
 
     const type =
       definition.eventType === 'route' ? delivery.routeEvent : definition.eventType(payload, delivery);
@@ -206,7 +209,7 @@ export class WebhooksService {
     );
     progress.idempotencyKey = key;
 
-    if (this.registry.processing === 'queue') return this.enqueue(delivery, definition, name, type, key);
+    if (this.registry.processing === 'queue') return this.enqueue(delivery, name, type, key);
 
     const claim = await this.store.claim(key, delivery.id, this.registry.leaseMs);
     if (claim === 'processed') {
@@ -238,12 +241,7 @@ export class WebhooksService {
     const failures = Array.isArray(dispatched) ? dispatched : await dispatched;
     if (failures.length > 0) {
       await this.store.release(key, delivery.id);
-      for (const failure of failures) {
-        // Bounded: a handler's error may quote the payload (see describeError).
-        const { message, trace } = describeError(failure);
-        this.logger.error(`Handler for ${name} (delivery ${delivery.id}) failed: ${message}`, trace);
-      }
-      throw new WebhookHandlerException();
+      throw this.handlersFailed(name, delivery.id, failures);
     }
     await this.store.complete(key, delivery.id, this.registry.ttlFor(delivery.sender, name));
     await this.report(delivery, 'accepted', {
@@ -260,13 +258,7 @@ export class WebhooksService {
    * the queue holds it (a duplicate while the first is still queued, likewise). A queue that cannot
    * take it within `queueTimeoutMs` answers 500, so the sender retries.
    */
-  private async enqueue(
-    delivery: VerifiedDelivery,
-    _definition: unknown,
-    name: string,
-    type: string,
-    key: string,
-  ): Promise<void> {
+  private async enqueue(delivery: VerifiedDelivery, name: string, type: string, key: string): Promise<void> {
     const queue = this.queue;
     if (queue === undefined) {
       throw new Error(
@@ -333,9 +325,7 @@ export class WebhooksService {
     const last = attempt.attempt >= attempt.attempts;
     try {
       if (!sender) throw new Error(`nestjs-webhooks: sender "${queued.sender}" is not configured`);
-      const plain = sender.definition.fromHeaders?.(queued.headers) ?? this.parseJson(rawBody);
-      const validated = validatePayload(sender.definition.dto, plain);
-      if (!validated.ok) throw new WebhookPayloadException('invalid-payload', validated.errors);
+      const payload = this.payloadOf(sender.definition, queued.headers, rawBody);
       const replay = queued.replayOf !== undefined;
       const owner = queued.id;
       const claim = await this.store.claim(queued.idempotencyKey, owner, this.registry.leaseMs);
@@ -353,7 +343,7 @@ export class WebhooksService {
         tenant: queued.tenant,
         name: queued.event,
         type: queued.type,
-        payload: validated.value,
+        payload,
         idempotencyKey: queued.idempotencyKey,
         receivedAt: attemptInfo.receivedAt,
         headers: queued.headers,
@@ -363,11 +353,7 @@ export class WebhooksService {
       const failures = Array.isArray(dispatched) ? dispatched : await dispatched;
       if (failures.length > 0) {
         if (holdsKey) await this.store.release(queued.idempotencyKey, owner);
-        for (const failure of failures) {
-          const { message, trace } = describeError(failure);
-          this.logger.error(`Handler for ${queued.event} (delivery ${queued.id}) failed: ${message}`, trace);
-        }
-        throw new WebhookHandlerException();
+        throw this.handlersFailed(queued.event, queued.id, failures);
       }
       if (holdsKey) {
         await this.store.complete(
@@ -395,6 +381,27 @@ export class WebhooksService {
       });
       throw error;
     }
+  }
+
+  /** The validated payload, from the headers where the sender sends it so, else the JSON body; 400 otherwise. */
+  private payloadOf(definition: WebhookSender, headers: HeaderBag, rawBody: Buffer): object {
+    const plain = definition.fromHeaders?.(headers) ?? this.parseJson(rawBody);
+    const validated = validatePayload(definition.dto, plain);
+    if (!validated.ok) throw new WebhookPayloadException('invalid-payload', validated.errors);
+    return validated.value;
+  }
+
+  /** Logs each failure, bounded (a handler's error may quote the payload: see describeError), for the 500. */
+  private handlersFailed(
+    name: string,
+    deliveryId: string,
+    failures: readonly unknown[],
+  ): WebhookHandlerException {
+    for (const failure of failures) {
+      const { message, trace } = describeError(failure);
+      this.logger.error(`Handler for ${name} (delivery ${deliveryId}) failed: ${message}`, trace);
+    }
+    return new WebhookHandlerException();
   }
 
   /** Headers as handlers and outcomes see them, credentials redacted (see WebhooksRegistry.redactedHeaders). */
@@ -572,13 +579,4 @@ export function redactHeaders(headers: HeaderBag, redacted: ReadonlySet<string>)
     else out[lower] = value.length === 1 ? value[0] : value.join(', ');
   }
   return out;
-}
-
-/** Rejects when `promise` has not settled within `ms`, naming what it waited for. */
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

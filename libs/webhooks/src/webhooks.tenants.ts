@@ -4,6 +4,7 @@ import { neverThrows } from './schemes/credentials.js';
 import { rejected, type Verifier } from './schemes/index.js';
 import type { WebhookCredentialResolver, WebhookSender, WebhookTenantOptions } from './webhooks.sender.js';
 import { describeError } from './webhooks.log.js';
+import { WebhookTimeoutError, withTimeout } from './webhooks.limits.js';
 
 export const DEFAULT_TENANT_OPTIONS = {
   cacheTtlMs: 60 * 1000,
@@ -20,8 +21,6 @@ export const TENANT_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
 /** What the cache holds for a tenant: its verifier, or the fact that it is unknown (cached alike). */
 type Entry = { readonly verify: Verifier } | typeof UNKNOWN;
 const UNKNOWN = Object.freeze({ unknown: true as const });
-
-class ResolverTimeout extends Error {}
 
 /**
  * The verifiers of one sender's tenants, built from the credentials the resolver returns. One
@@ -69,28 +68,19 @@ export class TenantVerifiers {
   }
 
   private async load(tenant: string): Promise<Entry> {
-    let timer: NodeJS.Timeout | undefined;
     const abort = new AbortController();
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        reject(new ResolverTimeout());
-        abort.abort(new ResolverTimeout());
-      }, this.timeoutMs);
-    });
     let credentials: unknown;
     try {
-      credentials = await Promise.race([
-        Promise.resolve().then(() => {
-          if (this.resolver === undefined) throw new Error('the module has not started yet');
-          return this.resolver.resolve(tenant, { sender: this.id, signal: abort.signal });
-        }),
-        timeout,
-      ]);
+      const resolving = Promise.resolve().then(() => {
+        if (this.resolver === undefined) throw new Error('the module has not started yet');
+        return this.resolver.resolve(tenant, { sender: this.id, signal: abort.signal });
+      });
+      credentials = await withTimeout(resolving, this.timeoutMs, 'the resolver', () => abort.abort());
     } catch (error) {
       // The tenant is named (it is in the URL already); the resolver's error may name a secret's
       // store but never a secret, and is bounded by describeError.
       const { message, trace } =
-        error instanceof ResolverTimeout
+        error instanceof WebhookTimeoutError
           ? { message: `no answer within ${this.timeoutMs} ms`, trace: undefined }
           : describeError(error);
       this.logger.error(
@@ -98,8 +88,6 @@ export class TenantVerifiers {
         trace,
       );
       throw error;
-    } finally {
-      clearTimeout(timer);
     }
     if (credentials === undefined || credentials === null) return UNKNOWN;
     try {

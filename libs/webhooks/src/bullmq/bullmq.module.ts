@@ -2,6 +2,7 @@ import { BullModule, getQueueToken } from '@nestjs/bullmq';
 import { Module, type DynamicModule, type ModuleMetadata, type Provider } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import { WebhookConfigurationError } from '../schemes/index.js';
+import { positiveInteger } from '../webhooks.limits.js';
 import { WebhookQueue } from '../webhooks.queue.js';
 import {
   WEBHOOKS_BULLMQ_OPTIONS,
@@ -11,14 +12,6 @@ import {
 import { workerHostFor } from './bullmq.processor.js';
 import { BullmqWebhookQueue } from './bullmq.queue.js';
 
-function positiveInteger(option: string, value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (!Number.isSafeInteger(value) || value <= 0) {
-    throw new WebhookConfigurationError(`bullmq.${option}`, 'must be a positive integer');
-  }
-  return value;
-}
-
 function resolve(options: WebhooksBullmqOptions): ResolvedWebhooksBullmqOptions {
   const backoff = options.backoff ?? { type: 'exponential', delay: 1000 };
   if (backoff.type !== 'exponential' && backoff.type !== 'fixed') {
@@ -27,17 +20,17 @@ function resolve(options: WebhooksBullmqOptions): ResolvedWebhooksBullmqOptions 
   return {
     queueName: options.queueName ?? 'webhooks',
     worker: options.worker ?? true,
-    concurrency: positiveInteger('concurrency', options.concurrency, 10),
-    attempts: positiveInteger('attempts', options.attempts, 10),
-    backoff: { type: backoff.type, delay: positiveInteger('backoff.delay', backoff.delay, 1000) },
+    concurrency: positiveInteger('bullmq.concurrency', options.concurrency, 10),
+    attempts: positiveInteger('bullmq.attempts', options.attempts, 10),
+    backoff: { type: backoff.type, delay: positiveInteger('bullmq.backoff.delay', backoff.delay, 1000) },
     connection: options.connection,
     keepProcessed: {
-      age: positiveInteger('keepProcessed.age', options.keepProcessed?.age, 24 * 60 * 60),
-      count: positiveInteger('keepProcessed.count', options.keepProcessed?.count, 10_000),
+      age: positiveInteger('bullmq.keepProcessed.age', options.keepProcessed?.age, 24 * 60 * 60),
+      count: positiveInteger('bullmq.keepProcessed.count', options.keepProcessed?.count, 10_000),
     },
-    lockDurationMs: positiveInteger('lockDurationMs', options.lockDurationMs, 30_000),
-    stalledIntervalMs: positiveInteger('stalledIntervalMs', options.stalledIntervalMs, 30_000),
-    commandTimeoutMs: positiveInteger('commandTimeoutMs', options.commandTimeoutMs, 5_000),
+    lockDurationMs: positiveInteger('bullmq.lockDurationMs', options.lockDurationMs, 30_000),
+    stalledIntervalMs: positiveInteger('bullmq.stalledIntervalMs', options.stalledIntervalMs, 30_000),
+    commandTimeoutMs: positiveInteger('bullmq.commandTimeoutMs', options.commandTimeoutMs, 5_000),
   };
 }
 

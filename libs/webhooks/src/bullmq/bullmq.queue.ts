@@ -1,6 +1,7 @@
 import type { Job, Queue } from 'bullmq';
 import { createHash, randomUUID } from 'node:crypto';
 import type { QueuedWebhookDelivery, WebhookEnqueueResult, WebhookQueue } from '../webhooks.queue.js';
+import { withTimeout } from '../webhooks.limits.js';
 import type { ResolvedWebhooksBullmqOptions } from './bullmq.options.js';
 
 /**
@@ -44,7 +45,7 @@ export class BullmqWebhookQueue implements WebhookQueue {
    * or undefined when the queue no longer holds the delivery.
    */
   async replay(idempotencyKey: string): Promise<string | undefined> {
-    return withTimeout(this.replayNow(idempotencyKey), this.options.commandTimeoutMs);
+    return withTimeout(this.replayNow(idempotencyKey), this.options.commandTimeoutMs, 'the queue');
   }
 
   private async replayNow(idempotencyKey: string): Promise<string | undefined> {
@@ -58,9 +59,13 @@ export class BullmqWebhookQueue implements WebhookQueue {
 
   /** Where the delivery with this key stands, or undefined when the queue no longer holds it. */
   async stateOf(idempotencyKey: string): Promise<QueuedDeliveryState | undefined> {
-    const job = await withTimeout(this.queue.getJob(jobIdOf(idempotencyKey)), this.options.commandTimeoutMs);
+    const job = await withTimeout(
+      this.queue.getJob(jobIdOf(idempotencyKey)),
+      this.options.commandTimeoutMs,
+      'the queue',
+    );
     if (job === undefined) return undefined;
-    const state = await withTimeout(job.getState(), this.options.commandTimeoutMs);
+    const state = await withTimeout(job.getState(), this.options.commandTimeoutMs, 'the queue');
     if (state === 'completed') return 'processed';
     if (state === 'failed') return 'dead';
     if (state === 'active') return 'processing';
@@ -72,6 +77,7 @@ export class BullmqWebhookQueue implements WebhookQueue {
     const jobs = (await withTimeout(
       this.queue.getFailed(start, end),
       this.options.commandTimeoutMs,
+      'the queue',
     )) as Job<QueuedWebhookDelivery>[];
     return jobs.map((job) => job.data);
   }
@@ -81,13 +87,4 @@ export class BullmqWebhookQueue implements WebhookQueue {
     // Failed jobs are kept: they are the dead letters, until replayed or removed on purpose.
     return { attempts, backoff, removeOnComplete: keepProcessed, removeOnFail: false };
   }
-}
-
-/** Rejects when Redis has not answered within `ms`: an operator's call must not hang while it is down. */
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`the queue did not answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
