@@ -15,7 +15,7 @@ import {
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
-import { spawnSync } from 'node:child_process';
+import { independentHmac } from './support/independent-hmac.js';
 import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -38,29 +38,13 @@ import {
 // Signatures from another implementation than the senders' own: OpenSSL's command line, else
 // Python's hmac module. Inkit signs hex(HMAC-SHA256(secret, raw body)) in `Inkit-Signature`.
 
-const PYTHON_HMAC =
-  'import hmac, sys; print(hmac.new(sys.argv[1].encode(), sys.stdin.buffer.read(), "sha256").hexdigest())';
-const runs = (command: string, args: string[]) => spawnSync(command, args, { stdio: 'ignore' }).status === 0;
-const HMAC_TOOL = runs('openssl', ['version'])
-  ? 'openssl'
-  : runs('python3', ['--version'])
-    ? 'python3'
-    : null;
-
 /** Every signature made, to check that none reaches a log line. */
 const signatures = new Set<string>();
 
 function independentHmacSha256(secret: string, body: string): string {
-  if (HMAC_TOOL === null) throw new Error('this suite needs openssl or python3 to compute signatures');
-  const [command, args] =
-    HMAC_TOOL === 'openssl'
-      ? ['openssl', ['dgst', '-sha256', '-hmac', secret, '-r']]
-      : ['python3', ['-c', PYTHON_HMAC, secret]];
-  const run = spawnSync(command, args, { input: body, encoding: 'utf8' });
-  const digest = /^[0-9a-f]{64}/.exec(run.stdout ?? '');
-  if (run.status !== 0 || digest === null) throw new Error(`${command} failed: ${run.stderr}`);
-  signatures.add(digest[0]);
-  return digest[0];
+  const digest = independentHmac('sha256', secret, body);
+  signatures.add(digest);
+  return digest;
 }
 
 const signedBy = (secret: string, body: string) => ({

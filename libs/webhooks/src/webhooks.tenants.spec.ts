@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { Logger, type LoggerService } from '@nestjs/common';
-import { spawnSync } from 'node:child_process';
+import { independentHmac } from '../../../test/support/independent-hmac.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { inkitSender } from './senders/inkit/inkit.sender.js';
 import type {
@@ -13,26 +13,7 @@ import { DEFAULT_TENANT_OPTIONS, TENANT_PATTERN, TenantVerifiers } from './webho
 // ---------------------------------------------------------------------------------------------
 // Signatures from OpenSSL's command line (else Python's hmac), never from the sender's own signer.
 
-const PYTHON_HMAC =
-  'import hmac, sys; print(hmac.new(sys.argv[1].encode(), sys.stdin.buffer.read(), "sha256").hexdigest())';
-const runs = (command: string, args: string[]) => spawnSync(command, args, { stdio: 'ignore' }).status === 0;
-const HMAC_TOOL = runs('openssl', ['version'])
-  ? 'openssl'
-  : runs('python3', ['--version'])
-    ? 'python3'
-    : null;
-
-function independentHmacSha256(secret: string, body: string): string {
-  if (HMAC_TOOL === null) throw new Error('this suite needs openssl or python3 to compute signatures');
-  const [command, args] =
-    HMAC_TOOL === 'openssl'
-      ? ['openssl', ['dgst', '-sha256', '-hmac', secret, '-r']]
-      : ['python3', ['-c', PYTHON_HMAC, secret]];
-  const run = spawnSync(command, args, { input: body, encoding: 'utf8' });
-  const digest = /^[0-9a-f]{64}/.exec(run.stdout ?? '');
-  if (run.status !== 0 || digest === null) throw new Error(`${command} failed: ${run.stderr}`);
-  return digest[0];
-}
+const independentHmacSha256 = (secret: string, body: string) => independentHmac('sha256', secret, body);
 
 // ---------------------------------------------------------------------------------------------
 
