@@ -69,6 +69,8 @@ describe.each(ADAPTERS)('on %s', (adapter) => {
         expect([header, event.headers[header]]).toEqual([header, '[redacted]']);
       }
       expect(recorder.outcomes.map((o) => o.outcome)).toEqual(['accepted']);
+      // The outcome carries the headers as the handler saw them: what a delivery log may keep.
+      expect(recorder.outcomes[0].headers).toEqual(event.headers);
     });
 
     it('rejects a tampered body with 401, reaching no handler', async () => {
@@ -87,6 +89,13 @@ describe.each(ADAPTERS)('on %s', (adapter) => {
       expect(recorder.events).toHaveLength(0);
       expect(recorder.outcomes[0]).toMatchObject({ outcome: 'rejected', status: 401, reason: 'mismatch' });
       expect(recorder.outcomes[0].rawBody).toBeUndefined();
+      // A forged delivery's headers are kept to show why it failed, its credentials redacted.
+      const forgedHeaders = recorder.outcomes[0].headers!;
+      expect(forgedHeaders['content-type']).toMatch(/json/);
+      for (const header of sample.definition.credentialHeaders) {
+        if (forgedHeaders[header] !== undefined) expect(forgedHeaders[header]).toBe('[redacted]');
+      }
+      expect(forgedHeaders[sample.credentialHeader]).toBe('[redacted]');
     });
 
     it('rejects a missing credential with 401 "missing"', async () => {

@@ -13,6 +13,15 @@ import {
 import { describeIf } from '../support/needs.js';
 import { createScratchDatabase } from '../support/postgres.js';
 
+// Every committed migration, as drizzle's journal lists them.
+const MIGRATIONS = (
+  JSON.parse(
+    readFileSync(new URL('../../apps/receiver/drizzle/meta/_journal.json', import.meta.url), 'utf8'),
+  ) as {
+    entries: unknown[];
+  }
+).entries;
+
 /** The committed migrations up to and including `lastTag`, in a folder of their own. */
 function migrationsUpTo(lastTag: string): string {
   const folder = mkdtempSync(join(tmpdir(), 'receiver-migrations-'));
@@ -85,7 +94,9 @@ describe.each(targets)('0002_sender_column on %s', (_driver, make) => {
     const handle = target.open();
     try {
       await handle.migrate();
-      expect(await rows(handle, sql`select hash from drizzle.__drizzle_migrations`)).toHaveLength(5);
+      expect(await rows(handle, sql`select hash from drizzle.__drizzle_migrations`)).toHaveLength(
+        MIGRATIONS.length,
+      );
       const columns = await rows(
         handle,
         sql`select column_name from information_schema.columns
@@ -104,6 +115,8 @@ describe.each(targets)('0002_sender_column on %s', (_driver, make) => {
         'raw_body',
         'state',
         'replay_of',
+        'headers',
+        'tenant',
       ]);
       const indexes = await rows(
         handle,
@@ -112,7 +125,9 @@ describe.each(targets)('0002_sender_column on %s', (_driver, make) => {
       expect(indexes.map((i) => i.indexname)).toEqual([
         'deliveries_pkey',
         'deliveries_received_idx',
+        'deliveries_replay_of_idx',
         'deliveries_sender_received_idx',
+        'deliveries_sender_state_received_idx',
         'deliveries_state_received_idx',
         'deliveries_status_received_idx',
       ]);
@@ -121,7 +136,7 @@ describe.each(targets)('0002_sender_column on %s', (_driver, make) => {
       );
 
       const repo = new RecordsRepository(handle.db);
-      expect(await repo.listDeliveries({ sender: 'inkit' })).toEqual([
+      expect((await repo.listDeliveries({ sender: 'inkit' })).rows).toEqual([
         {
           id: 'd-before',
           sender: 'inkit',
@@ -136,6 +151,8 @@ describe.each(targets)('0002_sender_column on %s', (_driver, make) => {
           rawBodyEncoding: 'utf8',
           state: 'processed',
           replayOf: null,
+          headers: null,
+          tenant: null,
         },
       ]);
     } finally {
@@ -171,7 +188,9 @@ describe.each(targets)('0003_new_senders on %s', (_driver, make) => {
     const handle = target.open();
     try {
       await handle.migrate();
-      expect(await rows(handle, sql`select hash from drizzle.__drizzle_migrations`)).toHaveLength(5);
+      expect(await rows(handle, sql`select hash from drizzle.__drizzle_migrations`)).toHaveLength(
+        MIGRATIONS.length,
+      );
       const columns = await rows(
         handle,
         sql`select table_name, column_name, data_type, is_nullable from information_schema.columns

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { sql } from 'drizzle-orm';
@@ -12,6 +13,15 @@ import {
 } from '../../apps/receiver/src/database/index.js';
 import { describeIf } from '../support/needs.js';
 import { createScratchDatabase } from '../support/postgres.js';
+
+// Every committed migration, as drizzle's journal lists them.
+const MIGRATIONS = (
+  JSON.parse(
+    readFileSync(new URL('../../apps/receiver/drizzle/meta/_journal.json', import.meta.url), 'utf8'),
+  ) as {
+    entries: unknown[];
+  }
+).entries;
 
 interface Target {
   handle: DatabaseHandle;
@@ -64,6 +74,8 @@ function delivery(sender: string, overrides: Partial<DeliveryLogEntry> = {}): De
 
 // How the API shows a stored log row: the body as text where that is exact.
 const shown = (entry: DeliveryLogEntry) => ({
+  headers: null,
+  tenant: null,
   ...entry,
   rawBody: entry.rawBody ? entry.rawBody.toString('utf8') : null,
   rawBodyEncoding: entry.rawBody ? 'utf8' : null,
@@ -196,13 +208,14 @@ describe.each(targets)('records on %s', (_driver, open) => {
     const before = await rows(sql`select hash from drizzle.__drizzle_migrations`);
     await target.handle.migrate();
     expect(await rows(sql`select hash from drizzle.__drizzle_migrations`)).toEqual(before);
-    expect(before).toHaveLength(5);
+    expect(before).toHaveLength(MIGRATIONS.length);
     const tables = await rows(
       sql`select table_name from information_schema.tables where table_schema = 'public' order by 1`,
     );
     expect(tables.map((t) => t.table_name)).toEqual([
       'certificall_cases',
       'deliveries',
+      'delivery_attempts',
       'github_deliveries',
       'illow_requests',
       'inkit_documents',
@@ -232,7 +245,7 @@ describe.each(targets)('records on %s', (_driver, open) => {
         updatedAt: '2026-01-02T03:04:05.678Z',
         lastDeliveryId: entry.id,
       });
-      expect(await repo.listDeliveries({ sender })).toContainEqual({
+      expect((await repo.listDeliveries({ sender })).rows).toContainEqual({
         ...shown(entry),
         event: 'event',
       });
@@ -306,7 +319,7 @@ describe.each(targets)('records on %s', (_driver, open) => {
     await repo.logDelivery(entry);
     await repo.logDelivery({ ...entry, statusCode: 500 });
     expect(await deliveryCount(entry.id)).toBe(1);
-    expect(await repo.listDeliveries({ sender: 'inkit', status: 401 })).toContainEqual(shown(entry));
+    expect((await repo.listDeliveries({ sender: 'inkit', status: 401 })).rows).toContainEqual(shown(entry));
   });
 
   it('lists deliveries newest first, filtered by sender and status, within the limits', async () => {
@@ -321,15 +334,15 @@ describe.each(targets)('records on %s', (_driver, open) => {
     for (const entry of entries) await repo.logDelivery(entry);
 
     const ids = async (query: Parameters<RecordsRepository['listDeliveries']>[0]) =>
-      (await repo.listDeliveries({ sender, ...query })).map((d) => d.id.slice(sender.length + 1));
+      (await repo.listDeliveries({ sender, ...query })).rows.map((d) => d.id.slice(sender.length + 1));
     expect(await ids({})).toEqual(['c', 'b', 'd', 'a']);
     expect(await ids({ status: 200 })).toEqual(['c', 'd', 'a']);
     expect(await ids({ status: 401 })).toEqual(['b']);
     expect(await ids({ limit: 2 })).toEqual(['c', 'b']);
     expect(await ids({ limit: 0 })).toEqual(['c']);
-    expect(await repo.listDeliveries({ sender: unique('none') })).toEqual([]);
+    expect((await repo.listDeliveries({ sender: unique('none') })).rows).toEqual([]);
 
-    const all = await repo.listDeliveries();
+    const all = (await repo.listDeliveries()).rows;
     expect(all.length).toBeGreaterThanOrEqual(entries.length);
     const times = all.map((d) => d.receivedAt.getTime());
     expect(times).toEqual([...times].sort((a, b) => b - a));
@@ -340,8 +353,8 @@ describe.each(targets)('records on %s', (_driver, open) => {
     await target.handle.db.execute(sql`
       insert into deliveries (id, sender, status_code, duplicate, received_at, duration_ms, state)
       select ${sender} || '-' || n, ${sender}, 200, false, now(), 1, 'processed' from generate_series(1, 501) n`);
-    expect(await repo.listDeliveries({ sender })).toHaveLength(50);
-    expect(await repo.listDeliveries({ sender, limit: 10_000 })).toHaveLength(500);
+    expect((await repo.listDeliveries({ sender })).rows).toHaveLength(50);
+    expect((await repo.listDeliveries({ sender, limit: 10_000 })).rows).toHaveLength(500);
   });
 
   it.each<[string, string]>([
@@ -357,7 +370,7 @@ describe.each(targets)('records on %s', (_driver, open) => {
     const raw = Buffer.from([0x7b, 0x00, 0xff, 0xfe, 0x7d]);
     const entry = delivery('inkit', { id: unique('bytes'), rawBody: raw });
     await repo.logDelivery(entry);
-    const [row] = (await repo.listDeliveries({ sender: 'inkit', limit: 500 })).filter(
+    const [row] = (await repo.listDeliveries({ sender: 'inkit', limit: 500 })).rows.filter(
       (d) => d.id === entry.id,
     );
     expect(row).toMatchObject({ rawBody: raw.toString('base64'), rawBodyEncoding: 'base64' });
@@ -479,7 +492,7 @@ describe.each(targets)('records on %s', (_driver, open) => {
       expect(await repo.findDelivery(entries[2].id)).toMatchObject({ id: entries[2].id, state: 'dead' });
       expect(await repo.findDelivery(unique('absent'))).toBeUndefined();
       const ids = async (state: DeliveryState) =>
-        (await repo.listDeliveries({ sender, state })).map((row) => row.id).sort();
+        (await repo.listDeliveries({ sender, state })).rows.map((row) => row.id).sort();
       expect(await ids('queued')).toEqual([entries[0].id, entries[3].id].sort());
       expect(await ids('dead')).toEqual([entries[2].id]);
       expect(await ids('retrying')).toEqual([]);

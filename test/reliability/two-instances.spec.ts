@@ -182,7 +182,7 @@ describeRedis('two reference receivers given the same REDIS_URL', () => {
       expect(replies.every((reply) => reply.status === 200 || reply.status === 409)).toBe(true);
       let applied = 0;
       for (const { app } of receivers) {
-        const rows = await app
+        const { rows } = await app
           .get(RecordsRepository)
           .listDeliveries({ sender: 'inkit', status: 200, limit: 500 });
         applied += rows.filter((row) => row.rawBody === body && !row.duplicate).length;

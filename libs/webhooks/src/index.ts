@@ -49,7 +49,12 @@ export type {
   WebhookOutcomeReason,
 } from './webhooks.event.js';
 export { WebhookGuard } from './webhooks.guard.js';
-export { WebhooksService, type VerifiedDelivery, type WebhookAttempt } from './webhooks.service.js';
+export {
+  WebhooksService,
+  type VerifiedDelivery,
+  type WebhookAttempt,
+  type WebhookServedSender,
+} from './webhooks.service.js';
 
 // Queue mode: the queue's contract (its BullMQ implementation is `nestjs-webhooks/bullmq`).
 export {

@@ -120,6 +120,11 @@ export interface WebhookDeliveryOutcome {
   readonly durationMs: number;
   /** Present for verified deliveries only: forged bytes are not worth keeping. */
   readonly rawBody?: Buffer;
+  /**
+   * The request's headers, credentials and signatures redacted (as handlers see them), for every
+   * delivery whose headers were read: absent only when it was refused before (too large).
+   */
+  readonly headers?: Readonly<Record<string, string>>;
   /** A worker's attempt (queue mode): which one, counting from 1, of how many. */
   readonly attempt?: number;
   readonly attempts?: number;

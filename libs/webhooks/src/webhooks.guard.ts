@@ -86,6 +86,7 @@ export abstract class WebhookGuard implements CanActivate {
         this.refuse(
           attempt,
           rejected('unavailable', 'the credentials of this tenant could not be looked up'),
+          this.getHeaders(request),
         ),
     );
   }
@@ -101,9 +102,9 @@ export abstract class WebhookGuard implements CanActivate {
     const rawBody = this.getRawBody(request);
     const headers = this.getHeaders(request);
     // 415 before the bytes are checked: no vendor compresses a body (see isIdentityEncoding).
-    if (!isIdentityEncoding(headers)) return this.webhooks.rejectEncoding(attempt);
+    if (!isIdentityEncoding(headers)) return this.webhooks.rejectEncoding(attempt, headers);
     const result = verify(rawBody, headers);
-    if (!result.ok) return this.refuse(attempt, result);
+    if (!result.ok) return this.refuse(attempt, result, headers);
     // The verifier's own frozen result, not a copy: nothing allocated on the hot path.
     // Fields named one by one: a spread of `attempt` here cost measurably per delivery (bench/ablate.mjs).
     const delivery: VerifiedDelivery = Object.freeze({
@@ -121,8 +122,8 @@ export abstract class WebhookGuard implements CanActivate {
     return true;
   }
 
-  private refuse(attempt: WebhookAttempt, result: Rejected): Promise<never> {
-    return this.webhooks.rejectVerification(attempt, result).then(() => {
+  private refuse(attempt: WebhookAttempt, result: Rejected, headers?: HeaderBag): Promise<never> {
+    return this.webhooks.rejectVerification(attempt, result, headers).then(() => {
       throw new WebhookVerificationException(result);
     });
   }

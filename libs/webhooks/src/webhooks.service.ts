@@ -59,6 +59,15 @@ export interface VerifiedDelivery extends WebhookAttempt {
   readonly routeEvent?: string;
 }
 
+/** A sender a module serves (see WebhooksService.servedSenders). */
+export interface WebhookServedSender {
+  /** Its route segment and event prefix (`stripe`, or the id given to `.as(id)`). */
+  readonly id: string;
+  readonly definition: WebhookSender;
+  /** Configured with `configurePerTenant`: its route takes a tenant segment first. */
+  readonly perTenant: boolean;
+}
+
 /** What the pipeline has learned so far, for the outcome of a delivery that stops part way. */
 interface Progress {
   event?: string;
@@ -112,30 +121,47 @@ export class WebhooksService {
     return { id: randomUUID(), sender, tenant, receivedAt: new Date(), startedAt: performance.now() };
   }
 
+  /**
+   * The senders this module serves, in the order listed: each one's route id, its definition (DTO,
+   * credential headers, events) and whether its credentials are looked up per tenant. For what an
+   * app derives from them: API docs, a dashboard's filters.
+   */
+  servedSenders(): readonly WebhookServedSender[] {
+    return this.registry.configured().map((id) => {
+      const served = this.registry.get(id)!;
+      return { id, definition: served.definition, perTenant: served.tenants !== undefined };
+    });
+  }
+
   /** The verified delivery a webhook guard left on this request, if one did. */
   deliveryOf(request: object): VerifiedDelivery | undefined {
     return (request as Record<symbol, VerifiedDelivery | undefined>)[WEBHOOK_DELIVERY];
   }
 
-  async rejectVerification(attempt: WebhookAttempt, result: Rejected): Promise<void> {
-    await this.report(attempt, 'rejected', {
-      outcome: 'rejected',
-      status: result.reason === 'unavailable' ? 500 : 401,
-      reason: result.reason,
-      message: result.message,
-    });
+  async rejectVerification(attempt: WebhookAttempt, result: Rejected, headers?: HeaderBag): Promise<void> {
+    await this.report(
+      attempt,
+      'rejected',
+      {
+        outcome: 'rejected',
+        status: result.reason === 'unavailable' ? 500 : 401,
+        reason: result.reason,
+        message: result.message,
+      },
+      headers,
+    );
   }
 
   /** The guards' 415 for an encoded body (see isIdentityEncoding), reported like any rejection. */
-  async rejectEncoding(attempt: WebhookAttempt): Promise<never> {
+  async rejectEncoding(attempt: WebhookAttempt, headers?: HeaderBag): Promise<never> {
     const error = new WebhookUnsupportedEncodingException();
     const { message } = error.getResponse() as { message: string };
-    await this.report(attempt, 'rejected', {
-      outcome: 'rejected',
-      status: error.getStatus(),
-      reason: error.reason,
-      message,
-    });
+    await this.report(
+      attempt,
+      'rejected',
+      { outcome: 'rejected', status: error.getStatus(), reason: error.reason, message },
+      headers,
+    );
     throw error;
   }
 
@@ -165,15 +191,20 @@ export class WebhooksService {
         ? 'failed'
         : 'rejected';
     const body = error.getResponse() as { message: string | string[] };
-    await this.report(delivery, kind, {
-      outcome: kind,
-      status: error.getStatus(),
-      reason: error.reason,
-      message: Array.isArray(body.message) ? body.message.join('; ') : body.message,
-      event: progress.event,
-      idempotencyKey: progress.idempotencyKey,
-      rawBody: delivery.rawBody,
-    });
+    await this.report(
+      delivery,
+      kind,
+      {
+        outcome: kind,
+        status: error.getStatus(),
+        reason: error.reason,
+        message: Array.isArray(body.message) ? body.message.join('; ') : body.message,
+        event: progress.event,
+        idempotencyKey: progress.idempotencyKey,
+        rawBody: delivery.rawBody,
+      },
+      delivery.headers,
+    );
     throw error;
   }
 
@@ -213,13 +244,12 @@ export class WebhooksService {
 
     const claim = await this.store.claim(key, delivery.id, this.registry.leaseMs);
     if (claim === 'processed') {
-      await this.report(delivery, 'duplicate', {
-        outcome: 'duplicate',
-        status: 200,
-        event: name,
-        idempotencyKey: key,
-        rawBody: delivery.rawBody,
-      });
+      await this.report(
+        delivery,
+        'duplicate',
+        { outcome: 'duplicate', status: 200, event: name, idempotencyKey: key, rawBody: delivery.rawBody },
+        delivery.headers,
+      );
       return;
     }
     if (claim === 'in-flight') throw new WebhookInFlightException();
@@ -244,13 +274,12 @@ export class WebhooksService {
       throw this.handlersFailed(name, delivery.id, failures);
     }
     await this.store.complete(key, delivery.id, this.registry.ttlFor(delivery.sender, name));
-    await this.report(delivery, 'accepted', {
-      outcome: 'accepted',
-      status: 200,
-      event: name,
-      idempotencyKey: key,
-      rawBody: delivery.rawBody,
-    });
+    await this.report(
+      delivery,
+      'accepted',
+      { outcome: 'accepted', status: 200, event: name, idempotencyKey: key, rawBody: delivery.rawBody },
+      delivery.headers,
+    );
   }
 
   /**
@@ -285,13 +314,18 @@ export class WebhooksService {
       this.logger.error(`Delivery ${delivery.id} could not be queued: ${message}`, trace);
       throw new WebhookQueueException();
     }
-    await this.report(delivery, result === 'queued' ? 'queued' : 'duplicate', {
-      outcome: result === 'queued' ? 'queued' : 'duplicate',
-      status: 200,
-      event: name,
-      idempotencyKey: key,
-      rawBody: delivery.rawBody,
-    });
+    await this.report(
+      delivery,
+      result === 'queued' ? 'queued' : 'duplicate',
+      {
+        outcome: result === 'queued' ? 'queued' : 'duplicate',
+        status: 200,
+        event: name,
+        idempotencyKey: key,
+        rawBody: delivery.rawBody,
+      },
+      queued.headers,
+    );
   }
 
   /**
@@ -333,7 +367,12 @@ export class WebhooksService {
       // A replay of a processed delivery runs again on purpose, and leaves the mark as it is; a
       // replay of a dead one (its key released) holds the key and marks it like any delivery.
       if (claim === 'processed' && !replay) {
-        await this.report(attemptInfo, 'duplicate', { outcome: 'duplicate', status: 200, ...details });
+        await this.report(
+          attemptInfo,
+          'duplicate',
+          { outcome: 'duplicate', status: 200, ...details },
+          queued.headers,
+        );
         return 'duplicate';
       }
       const holdsKey = claim === 'claimed';
@@ -362,23 +401,24 @@ export class WebhooksService {
           this.registry.ttlFor(queued.sender, queued.event),
         );
       }
-      await this.report(attemptInfo, 'processed', {
-        outcome: 'processed',
-        status: 200,
-        ...details,
-      });
+      await this.report(attemptInfo, 'processed', { outcome: 'processed', status: 200, ...details }, queued.headers);
       return replay ? 'replayed' : 'processed';
     } catch (caught) {
       const error = caught instanceof WebhookException ? caught : this.storeFailure(attemptInfo, caught);
       const dead = last || error instanceof WebhookPayloadException;
       const body = error.getResponse() as { message: string | string[] };
-      await this.report(attemptInfo, dead ? 'dead' : 'retrying', {
-        outcome: dead ? 'dead' : 'retrying',
-        status: error.getStatus(),
-        reason: error.reason,
-        message: Array.isArray(body.message) ? body.message.join('; ') : body.message,
-        ...details,
-      });
+      await this.report(
+        attemptInfo,
+        dead ? 'dead' : 'retrying',
+        {
+          outcome: dead ? 'dead' : 'retrying',
+          status: error.getStatus(),
+          reason: error.reason,
+          message: Array.isArray(body.message) ? body.message.join('; ') : body.message,
+          ...details,
+        },
+        queued.headers,
+      );
       throw error;
     }
   }
@@ -491,8 +531,16 @@ export class WebhooksService {
     return emitter.listeners(segments);
   }
 
-  /** Logs the outcome and emits it; a failing outcome listener never changes the reply. */
-  report(attempt: WebhookAttempt, kind: WebhookOutcomeKind, details: OutcomeDetails): Promise<void> {
+  /**
+   * Logs the outcome and emits it; a failing outcome listener never changes the reply. `headers`,
+   * when the request's were read, go out redacted (only when someone listens: per delivery).
+   */
+  report(
+    attempt: WebhookAttempt,
+    kind: WebhookOutcomeKind,
+    details: OutcomeDetails,
+    headers?: HeaderBag,
+  ): Promise<void> {
     const routine = ROUTINE.has(kind);
     const listeners = this.listenersOf(`${WEBHOOK_OUTCOME_ROOT}.${kind}`);
     // Per delivery: with nothing to log and nobody listening, the outcome is not even built.
@@ -504,6 +552,7 @@ export class WebhooksService {
       receivedAt: attempt.receivedAt,
       durationMs: Math.round((performance.now() - attempt.startedAt) * 1000) / 1000,
       ...details,
+      ...(headers === undefined || listeners.length === 0 ? {} : { headers: this.redactHeaders(headers) }),
     };
     this.log(outcome);
     if (listeners.length === 0) return REPORTED;

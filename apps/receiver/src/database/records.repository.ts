@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { and, desc, eq, getTableColumns, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, getTableColumns, gte, lt, sql, type SQL } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
 import { DRIZZLE, type Database } from './database.js';
 import { DatabaseWriteError } from './database.errors.js';
@@ -7,13 +7,14 @@ import {
   isSenderId,
   recordToRow,
   senderTables,
+  type DeliveryAttemptEntry,
   type DeliveryLogEntry,
   type SenderId,
   type SenderRecord,
   type SenderRow,
   type SenderTable,
 } from './records.js';
-import { deliveries, type DeliveryState } from './schema.js';
+import { deliveries, deliveryAttempts, type DeliveryState } from './schema.js';
 
 /** A log row as stored, its body as bytes. */
 export type StoredDelivery = typeof deliveries.$inferSelect;
@@ -35,6 +36,15 @@ function present({ rawBody, ...row }: StoredDelivery): DeliveryRow {
     : { ...row, rawBody: rawBody.toString('base64'), rawBodyEncoding: 'base64' };
 }
 
+/** A row as the dashboard's list shows it: no body, no headers. */
+export type DeliverySummary = Omit<DeliveryRow, 'rawBody' | 'rawBodyEncoding' | 'headers'>;
+
+/** Where a page of the list ends: the next page starts after this row (newest first). */
+export interface DeliveryCursor {
+  receivedAt: Date;
+  id: string;
+}
+
 export interface ListDeliveriesQuery {
   /** The sender's id, as in its route. */
   sender?: string;
@@ -42,12 +52,45 @@ export interface ListDeliveriesQuery {
   status?: number;
   /** Where it stands (see DELIVERY_STATES). */
   state?: DeliveryState;
+  /** Received at or after. */
+  from?: Date;
+  /** Received before. */
+  to?: Date;
+  /** Only rows after this one, newest first (the previous page's `next`). */
+  before?: DeliveryCursor;
   /** Default 50, at most 500. */
   limit?: number;
 }
 
+export interface DeliveryPage<Row> {
+  rows: Row[];
+  /** Where the next page starts, when there may be one. */
+  next?: DeliveryCursor;
+}
+
+/** A delivery's detail: its row, its worker attempts (queue mode) and its replays, oldest first. */
+export interface DeliveryDetail extends DeliveryRow {
+  history: {
+    attempts: Omit<DeliveryAttemptEntry, 'deliveryId'>[];
+    replays: Pick<StoredDelivery, 'id' | 'state' | 'reason' | 'receivedAt' | 'statusCode'>[];
+  };
+}
+
+export type StatsBucket = 'hour' | 'day';
+
+/** Deliveries per sender and state in each bucket of time. */
+export interface DeliveryStats {
+  from: Date;
+  to: Date;
+  bucket: StatsBucket;
+  series: { at: Date; sender: string; state: DeliveryState; count: number }[];
+}
+
 const DEFAULT_LIMIT = 50;
 const MAX_LIMIT = 500;
+
+/** The list's columns without the body and headers: a page of them stays small whatever was sent. */
+const { rawBody: _rawBody, headers: _headers, ...SUMMARY_COLUMNS } = getTableColumns(deliveries);
 
 type Executor = Pick<Database, 'insert'>;
 
@@ -84,10 +127,18 @@ export class RecordsRepository {
    * A worker's outcome for a queued delivery, which may run in another process: its row takes the
    * entry's state and reason. The row is written whole if it is not there yet (a worker can finish
    * before the request path has logged the delivery as queued; that write then changes nothing).
+   * A worker's `attempt` is added to the delivery's history in the same transaction.
    */
-  async updateDelivery(delivery: DeliveryLogEntry): Promise<void> {
+  async updateDelivery(delivery: DeliveryLogEntry, attempt?: DeliveryAttemptEntry): Promise<void> {
     try {
-      await upsertLog(this.db, delivery);
+      if (attempt === undefined) await upsertLog(this.db, delivery);
+      else {
+        // The row and its history move together: a row that says dead has its attempts listed.
+        await this.db.transaction(async (tx) => {
+          await upsertLog(tx, delivery);
+          await tx.insert(deliveryAttempts).values(attempt);
+        });
+      }
     } catch (error) {
       throw DatabaseWriteError.from(`updating ${delivery.sender} delivery ${delivery.id}`, error);
     }
@@ -120,6 +171,79 @@ export class RecordsRepository {
     return row;
   }
 
+  /** The row as the API shows it, with its attempts and replays; undefined for an unknown id. */
+  async deliveryDetail(id: string): Promise<DeliveryDetail | undefined> {
+    const row = await this.findDelivery(id);
+    if (row === undefined) return undefined;
+    const [attempts, replays] = await Promise.all([
+      this.db
+        .select({
+          attempt: deliveryAttempts.attempt,
+          attempts: deliveryAttempts.attempts,
+          state: deliveryAttempts.state,
+          reason: deliveryAttempts.reason,
+          at: deliveryAttempts.at,
+          durationMs: deliveryAttempts.durationMs,
+        })
+        .from(deliveryAttempts)
+        .where(eq(deliveryAttempts.deliveryId, id))
+        .orderBy(asc(deliveryAttempts.seq))
+        .limit(MAX_LIMIT),
+      this.db
+        .select({
+          id: deliveries.id,
+          state: deliveries.state,
+          reason: deliveries.reason,
+          receivedAt: deliveries.receivedAt,
+          statusCode: deliveries.statusCode,
+        })
+        .from(deliveries)
+        .where(eq(deliveries.replayOf, id))
+        .orderBy(asc(deliveries.receivedAt), asc(deliveries.id))
+        .limit(MAX_LIMIT),
+    ]);
+    return { ...present(row), history: { attempts, replays } };
+  }
+
+  /**
+   * Deliveries per sender and state in each hour (or day, UTC) of [from, to): the dashboard's chart.
+   * Reads the rows of that window through the received-at index.
+   */
+  async deliveryStats(from: Date, to: Date, bucket: StatsBucket): Promise<DeliveryStats> {
+    const at = sql<Date>`date_trunc(${bucket}, ${deliveries.receivedAt}, 'UTC')`;
+    const rows = await this.db
+      .select({ at, sender: deliveries.sender, state: deliveries.state, count: sql<number>`count(*)::int` })
+      .from(deliveries)
+      .where(and(gte(deliveries.receivedAt, from), lt(deliveries.receivedAt, to)))
+      .groupBy(at, deliveries.sender, deliveries.state)
+      .orderBy(at);
+    // Both drivers hand an expression's timestamptz back as text.
+    const series = rows.map((row) => ({ ...row, at: new Date(row.at), count: Number(row.count) }));
+    return { from, to, bucket, series };
+  }
+
+  /**
+   * Deletes log rows (their bodies and headers with them) and attempt rows received before
+   * `cutoff`, at most `batchSize` rows per statement, so that no statement holds many row locks
+   * or runs long. Resolves with the number of log rows deleted by this batch: call again until 0.
+   */
+  async pruneBefore(cutoff: Date, batchSize: number): Promise<{ deliveries: number; attempts: number }> {
+    try {
+      // ctid: the cheapest way to name the rows a limited sub-select found (PostgreSQL and PGlite).
+      const oldDeliveries = await this.db.execute(sql`
+        delete from ${deliveries} where ctid in (
+          select ctid from ${deliveries} where ${deliveries.receivedAt} < ${cutoff.toISOString()}::timestamptz
+          limit ${batchSize})`);
+      const oldAttempts = await this.db.execute(sql`
+        delete from ${deliveryAttempts} where ctid in (
+          select ctid from ${deliveryAttempts} where ${deliveryAttempts.at} < ${cutoff.toISOString()}::timestamptz
+          limit ${batchSize})`);
+      return { deliveries: affected(oldDeliveries), attempts: affected(oldAttempts) };
+    } catch (error) {
+      throw DatabaseWriteError.from('pruning the delivery log', error);
+    }
+  }
+
   /** `undefined` for an unknown sender as for an absent id. */
   async findRecord(sender: string, id: string): Promise<SenderRow | undefined> {
     if (!isSenderId(sender)) return undefined;
@@ -132,18 +256,32 @@ export class RecordsRepository {
     return row;
   }
 
-  async listDeliveries(query: ListDeliveriesQuery = {}): Promise<DeliveryRow[]> {
-    const filters: SQL[] = [];
-    if (query.sender !== undefined) filters.push(eq(deliveries.sender, query.sender));
-    if (query.status !== undefined) filters.push(eq(deliveries.statusCode, query.status));
-    if (query.state !== undefined) filters.push(eq(deliveries.state, query.state));
+  /** Newest first, whole rows (body and headers). */
+  async listDeliveries(query: ListDeliveriesQuery = {}): Promise<DeliveryPage<DeliveryRow>> {
+    const limit = clampLimit(query.limit);
     const rows = await this.db
       .select()
       .from(deliveries)
-      .where(and(...filters))
+      .where(listFilter(query))
       .orderBy(desc(deliveries.receivedAt), desc(deliveries.id))
-      .limit(clampLimit(query.limit));
-    return rows.map(present);
+      .limit(limit + 1);
+    return pageOf(rows.map(present), limit);
+  }
+
+  /**
+   * Newest first, without bodies and headers: the dashboard's list. One index range scan for any
+   * one filter, sender with state, and the time window (see the indexes in schema.ts); keyset
+   * pagination, so the millionth row costs what the first does.
+   */
+  async listDeliverySummaries(query: ListDeliveriesQuery = {}): Promise<DeliveryPage<DeliverySummary>> {
+    const limit = clampLimit(query.limit);
+    const rows = await this.db
+      .select(SUMMARY_COLUMNS)
+      .from(deliveries)
+      .where(listFilter(query))
+      .orderBy(desc(deliveries.receivedAt), desc(deliveries.id))
+      .limit(limit + 1);
+    return pageOf(rows, limit);
   }
 
   countRecords(sender: SenderId): Promise<number> {
@@ -172,6 +310,35 @@ export class RecordsRepository {
       clearTimeout(timer);
     }
   }
+}
+
+function listFilter(query: ListDeliveriesQuery): SQL | undefined {
+  const filters: SQL[] = [];
+  if (query.sender !== undefined) filters.push(eq(deliveries.sender, query.sender));
+  if (query.status !== undefined) filters.push(eq(deliveries.statusCode, query.status));
+  if (query.state !== undefined) filters.push(eq(deliveries.state, query.state));
+  if (query.from !== undefined) filters.push(gte(deliveries.receivedAt, query.from));
+  if (query.to !== undefined) filters.push(lt(deliveries.receivedAt, query.to));
+  if (query.before !== undefined) {
+    // A row comparison, which PostgreSQL matches against the (…, received_at, id) indexes.
+    filters.push(
+      sql`(${deliveries.receivedAt}, ${deliveries.id}) < (${query.before.receivedAt.toISOString()}::timestamptz, ${query.before.id})`,
+    );
+  }
+  return and(...filters);
+}
+
+function pageOf<Row extends { receivedAt: Date; id: string }>(rows: Row[], limit: number): DeliveryPage<Row> {
+  if (rows.length <= limit) return { rows };
+  const page = rows.slice(0, limit);
+  const last = page[page.length - 1]!;
+  return { rows: page, next: { receivedAt: last.receivedAt, id: last.id } };
+}
+
+// node-postgres says rowCount, PGlite affectedRows.
+function affected(result: unknown): number {
+  const { rowCount, affectedRows } = result as { rowCount?: number | null; affectedRows?: number };
+  return Number(rowCount ?? affectedRows ?? 0);
 }
 
 function insertLog(executor: Executor, delivery: DeliveryLogEntry) {

@@ -27,6 +27,21 @@ export interface DeliveryLogEntry {
   state: DeliveryState;
   /** On a replay: the id of the delivery replayed. */
   replayOf?: string | null;
+  /** Request headers, credentials redacted (the library's outcome and event carry them so). */
+  headers?: Record<string, string> | null;
+  /** For a sender configured per tenant. */
+  tenant?: string | null;
+}
+
+/** One worker attempt at a queued delivery, for its history. */
+export interface DeliveryAttemptEntry {
+  deliveryId: string;
+  attempt: number;
+  attempts: number;
+  state: DeliveryState;
+  reason?: string | null;
+  at: Date;
+  durationMs: number;
 }
 
 /** Where each sender's records are kept (its table and row mapping live in its folder), one line per sender. */

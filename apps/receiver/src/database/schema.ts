@@ -1,6 +1,16 @@
 // The schema both drivers (PGlite and node-postgres) and drizzle-kit read: the delivery log here,
 // and each sender's record table from its own folder (senders/<id>/<id>.table.ts).
-import { boolean, doublePrecision, index, integer, pgTable, text } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
+import {
+  bigserial,
+  boolean,
+  doublePrecision,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  text,
+} from 'drizzle-orm/pg-core';
 import { bytea, timestamptz } from './tables.js';
 
 /**
@@ -40,8 +50,13 @@ export const deliveries = pgTable(
     duplicate: boolean('duplicate').notNull().default(false),
     receivedAt: timestamptz('received_at').notNull(),
     durationMs: doublePrecision('duration_ms').notNull(),
-    // Only the verified body: headers are never stored since they may carry credentials.
+    // Only the verified body: forged bytes are not worth keeping.
     rawBody: bytea('raw_body'),
+    // As handlers see them: every credential and signature header redacted by the library. Kept for
+    // every delivery (a rejected one's say why), and what a replay from the log hands its handlers.
+    headers: jsonb('headers').$type<Record<string, string>>(),
+    /** The tenant whose credentials verified it, for a sender configured per tenant. */
+    tenant: text('tenant'),
     state: text('state', { enum: DELIVERY_STATES }).notNull(),
     // A replay is a delivery of its own, run on purpose from the API: the id of the one replayed.
     replayOf: text('replay_of'),
@@ -53,6 +68,36 @@ export const deliveries = pgTable(
     index('deliveries_sender_received_idx').on(t.sender, t.receivedAt, t.id),
     index('deliveries_status_received_idx').on(t.statusCode, t.receivedAt, t.id),
     index('deliveries_state_received_idx').on(t.state, t.receivedAt, t.id),
+    // The dashboard's usual question, "what failed for this sender": both filters in one index.
+    index('deliveries_sender_state_received_idx').on(t.sender, t.state, t.receivedAt, t.id),
+    // A delivery's replays, for its history; few rows have one.
+    index('deliveries_replay_of_idx')
+      .on(t.replayOf)
+      .where(sql`${t.replayOf} is not null`),
+  ],
+);
+
+/**
+ * A queued delivery's attempts, one row per worker outcome (retrying, processed, dead, duplicate):
+ * its history, where the log row keeps only the latest. Inline deliveries have none: their one
+ * attempt is the log row.
+ */
+export const deliveryAttempts = pgTable(
+  'delivery_attempts',
+  {
+    seq: bigserial('seq', { mode: 'number' }).primaryKey(),
+    deliveryId: text('delivery_id').notNull(),
+    attempt: integer('attempt').notNull(),
+    attempts: integer('attempts').notNull(),
+    state: text('state', { enum: DELIVERY_STATES }).notNull(),
+    reason: text('reason'),
+    at: timestamptz('at').notNull(),
+    durationMs: doublePrecision('duration_ms').notNull(),
+  },
+  (t) => [
+    index('delivery_attempts_delivery_idx').on(t.deliveryId, t.seq),
+    // Retention deletes by age, in batches.
+    index('delivery_attempts_at_idx').on(t.at),
   ],
 );
 

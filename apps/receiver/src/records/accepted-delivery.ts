@@ -17,6 +17,8 @@ export function acceptedDelivery(event: WebhookEvent): DeliveryLogEntry {
     durationMs: Date.now() - event.receivedAt.getTime(),
     rawBody: event.rawBody,
     state: 'processed',
+    headers: { ...event.headers },
+    tenant: event.tenant ?? null,
   };
 }
 

@@ -1,6 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { OnWebhookOutcome, type WebhookDeliveryOutcome } from 'nestjs-webhooks';
-import { RecordsRepository, type DeliveryLogEntry } from '../database/index.js';
+import {
+  RecordsRepository,
+  type DeliveryAttemptEntry,
+  type DeliveryLogEntry,
+  type DeliveryState,
+} from '../database/index.js';
 
 /**
  * Keeps the delivery log. A reply is logged as a row of its own: each delivery that did not
@@ -19,7 +24,7 @@ export class DeliveryLogListener {
   @OnWebhookOutcome('failed')
   log(outcome: WebhookDeliveryOutcome): Promise<void> {
     // A worker's duplicate (its key was processed before it ran) is about a delivery already logged.
-    if (outcome.attempt !== undefined) return this.records.updateDelivery(entryOf(outcome));
+    if (outcome.attempt !== undefined) return this.progress(outcome);
     return this.records.logDelivery(entryOf(outcome));
   }
 
@@ -27,9 +32,26 @@ export class DeliveryLogListener {
   @OnWebhookOutcome('retrying')
   @OnWebhookOutcome('dead')
   progress(outcome: WebhookDeliveryOutcome): Promise<void> {
-    return this.records.updateDelivery(entryOf(outcome));
+    return this.records.updateDelivery(entryOf(outcome), attemptOf(outcome));
   }
 }
+
+/** A worker's attempt, for the delivery's history (the log row keeps only where it stands now). */
+function attemptOf(outcome: WebhookDeliveryOutcome): DeliveryAttemptEntry | undefined {
+  if (outcome.attempt === undefined) return undefined;
+  return {
+    deliveryId: outcome.deliveryId,
+    attempt: outcome.attempt,
+    attempts: outcome.attempts ?? outcome.attempt,
+    state: stateOf(outcome),
+    reason: outcome.reason ?? null,
+    at: new Date(),
+    durationMs: outcome.durationMs,
+  };
+}
+
+const stateOf = (outcome: WebhookDeliveryOutcome): DeliveryState =>
+  outcome.outcome === 'accepted' ? 'processed' : outcome.outcome;
 
 function entryOf(outcome: WebhookDeliveryOutcome): DeliveryLogEntry {
   const worker = outcome.attempt !== undefined;
@@ -47,7 +69,9 @@ function entryOf(outcome: WebhookDeliveryOutcome): DeliveryLogEntry {
     durationMs: outcome.durationMs,
     // Only verified bytes are worth keeping (to inspect and replay); forged ones are not.
     rawBody: outcome.rawBody ?? null,
-    state: outcome.outcome === 'accepted' ? 'processed' : outcome.outcome,
+    state: stateOf(outcome),
     replayOf: outcome.replayOf ?? null,
+    headers: outcome.headers ?? null,
+    tenant: outcome.tenant ?? null,
   };
 }

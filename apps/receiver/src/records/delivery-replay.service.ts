@@ -28,8 +28,9 @@ type Replayable = StoredDelivery & { rawBody: Buffer; idempotencyKey: string; ev
 /**
  * Runs a verified delivery's handlers once more, on purpose. From the queue when it still holds
  * the delivery (queue mode: a worker runs it, with the queue's retries); otherwise from the
- * delivery log, here and now, once: the log keeps the exact body, its event and its key, which is
- * all a handler needs unless it reads request headers, which the log never keeps.
+ * delivery log, here and now, once: the log keeps the exact body, its event, its key and its
+ * headers as handlers saw them (credentials redacted). Rows logged before headers were kept
+ * (migration 0005) replay too, unless their sender's handler reads headers.
  */
 @Injectable()
 export class DeliveryReplayService {
@@ -66,13 +67,13 @@ export class DeliveryReplayService {
   }
 
   private async fromLog(row: Replayable): Promise<ReplayStarted> {
-    const headers = receiverSender(row.sender)?.headers;
-    if (headers?.length) {
+    const needed = receiverSender(row.sender)?.headers;
+    if (row.headers === null && needed?.length) {
       const where =
         this.queue === undefined ? 'from the delivery log' : 'now that the queue no longer holds it';
       throw new ConflictException(
         `Delivery ${row.id} cannot be replayed ${where}: ${row.sender}'s handler reads ` +
-          `${headers.join(', ')}, request headers the delivery log does not keep`,
+          `${needed.join(', ')}, request headers this row of the log, older than their keeping, lacks`,
       );
     }
     const replayId = randomUUID();
@@ -82,8 +83,9 @@ export class DeliveryReplayService {
       sender: row.sender,
       // The original time: a record that a later delivery has since updated is not taken back.
       receivedAt: row.receivedAt.toISOString(),
+      ...(row.tenant === null ? {} : { tenant: row.tenant }),
       rawBody: row.rawBody.toString('base64'),
-      headers: {},
+      headers: row.headers ?? {},
       event: row.event,
       type: row.event.slice(row.sender.length + 1),
       idempotencyKey: row.idempotencyKey,
@@ -116,6 +118,8 @@ function replayRow(row: Replayable, id: string) {
     receivedAt: new Date(),
     durationMs: 0,
     rawBody: row.rawBody,
+    headers: row.headers,
+    tenant: row.tenant,
     state: 'queued' as const,
     replayOf: row.id,
   };
