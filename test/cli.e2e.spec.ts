@@ -147,7 +147,10 @@ describe('CLI replay against the reference receiver', () => {
   let base: string;
 
   beforeAll(async () => {
-    app = await createReceiver({ env: { ADMIN_TOKEN, PGLITE_DATA_DIR: 'memory://' }, logger: false });
+    app = await createReceiver({
+      env: { ADMIN_TOKEN, PGLITE_DATA_DIR: 'memory://', INKIT_WEBHOOK_SECRET: credentials.inkit },
+      logger: false,
+    });
     await app.listen(0, '127.0.0.1');
     base = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
   });
@@ -165,6 +168,46 @@ describe('CLI replay against the reference receiver', () => {
       out: '',
       err: 'nestjs-webhooks: the receiver refused the admin token (HTTP 401): check ADMIN_TOKEN\n',
     });
+  });
+
+  it('runs a delivery sent with the CLI once more: a duplicate does not, a replay does, and it is logged as one', async () => {
+    const admin = { Authorization: `Bearer ${ADMIN_TOKEN}` };
+    const send = ['send', 'inkit', '--url', `${base}/webhooks/inkit`, '--secret', credentials.inkit];
+    expect(await cli(send)).toMatchObject({ code: 0, out: 'HTTP 200 OK\nOK\n' });
+    // The same delivery again (the CLI sends the sample): a duplicate, no handler runs.
+    expect(await cli(send)).toMatchObject({ code: 0 });
+    const log = async () =>
+      (await (await fetch(`${base}/api/deliveries?sender=inkit`, { headers: admin })).json()) as {
+        id: string;
+        state: string;
+        replayOf: string | null;
+      }[];
+    const [duplicate, original] = await log();
+    expect([duplicate!.state, original!.state]).toEqual(['duplicate', 'processed']);
+    const record = async () =>
+      (await (
+        await fetch(`${base}/api/records/inkit/doc_2N0X2g4f3b1JJU75fqzDZs`, { headers: admin })
+      ).json()) as {
+        lastDeliveryId: string;
+      };
+    expect((await record()).lastDeliveryId).toBe(original!.id);
+
+    const replayed = await cli(['replay', original!.id, '--url', base], { ADMIN_TOKEN });
+    expect(replayed.code).toBe(0);
+    const replayId = replayed.out.trim();
+    expect(replayed.err).toBe('');
+    // The handler ran again, on purpose, de-duplication bypassed for this run alone: the record is
+    // now the replay's, and the log holds the replay as a delivery of its own.
+    expect((await record()).lastDeliveryId).toBe(replayId);
+    expect((await log())[0]).toMatchObject({ id: replayId, state: 'processed', replayOf: original!.id });
+    // A rejected delivery cannot be replayed: only verified bytes are.
+    expect(
+      (await cli(['send', 'inkit', '--url', `${base}/webhooks/inkit`, '--secret', 'not-the-secret'])).code,
+    ).toBe(1);
+    const rejected = (await log()).find((row) => row.state === 'rejected')!;
+    const refused = await cli(['replay', rejected.id, '--url', base], { ADMIN_TOKEN });
+    expect(refused.code).toBe(1);
+    expect(refused.err).toMatch(/only verified deliveries can be replayed/);
   });
 
   it('answers "no delivery <id>" for an id the log does not hold, the token never printed', async () => {

@@ -2,13 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { Test } from '@nestjs/testing';
-import { HealthController } from '../../apps/receiver/src/api/health.controller.js';
 import { createReceiver } from '../../apps/receiver/src/bootstrap.js';
-import {
-  DatabaseModule,
-  millisecondsFrom,
-  type RecordsRepository,
-} from '../../apps/receiver/src/database/index.js';
+import { DatabaseModule, millisecondsFrom } from '../../apps/receiver/src/database/index.js';
+import { HealthModule } from '../../apps/receiver/src/health/health.module.js';
 import { RedisModule } from '../../apps/receiver/src/redis/redis.module.js';
 import { createScratchDatabase, type ScratchDatabase } from '../support/postgres.js';
 import { describeIf } from '../support/needs.js';
@@ -139,7 +135,13 @@ describeBoth('the receiver when PostgreSQL or Redis stops answering', () => {
     expect(delivery.ms).toBeLessThan(DELIVERY_BOUND_MS);
 
     const down = await health();
-    expect([down.status, down.body]).toEqual([503, JSON.stringify({ status: 'error', database: 'down' })]);
+    expect(down.status).toBe(503);
+    expect(JSON.parse(down.body)).toEqual({
+      status: 'error',
+      info: { redis: { status: 'up' } },
+      error: { database: { status: 'down' } },
+      details: { redis: { status: 'up' }, database: { status: 'down' } },
+    });
     expect(down.ms).toBeLessThan(TIMEOUT_MS + SLACK_MS);
 
     database.forward();
@@ -156,11 +158,18 @@ describeBoth('the receiver when PostgreSQL or Redis stops answering', () => {
     expect(delivery.status).toBe(500);
     expect(JSON.parse(delivery.body)).toMatchObject({ reason: 'store-unavailable' });
     expect(delivery.ms).toBeLessThan(TIMEOUT_MS + SLACK_MS);
-    // /health is about the database, which is fine.
-    expect((await health()).status).toBe(200);
+    // /health names Redis as down, within its own bound, and the database as up.
+    const down = await health();
+    expect(down.status).toBe(503);
+    expect(JSON.parse(down.body)).toMatchObject({
+      info: { database: { status: 'up' } },
+      error: { redis: { status: 'down' } },
+    });
+    expect(down.ms).toBeLessThan(TIMEOUT_MS + SLACK_MS);
 
     redis.forward();
     for (let i = 0; i < 5; i++) expect((await deliver()).status).toBe(200);
+    expect((await health()).status).toBe(200);
   });
 
   it('answers 500 within the bound while new connections to either are never answered', async () => {
@@ -192,9 +201,12 @@ describeBoth('the receiver when PostgreSQL or Redis stops answering', () => {
 });
 
 describe('the receiver given a timeout it cannot read', () => {
-  // The modules and the controller that read each variable, with a stub for the environment.
+  // The modules that read each variable, with a stub for the environment.
   const config = (env: Record<string, string>) => ({ get: (key: string) => env[key] });
-  const compile = (module: typeof DatabaseModule | typeof RedisModule, env: Record<string, string>) =>
+  const compile = (
+    module: typeof DatabaseModule | typeof RedisModule | typeof HealthModule,
+    env: Record<string, string>,
+  ) =>
     Test.createTestingModule({ imports: [module] })
       .overrideProvider(ConfigService)
       .useValue(config(env))
@@ -211,11 +223,7 @@ describe('the receiver given a timeout it cannot read', () => {
     ],
     ['REDIS_CONNECT_TIMEOUT_MS', () => compile(RedisModule, { REDIS_URL, REDIS_CONNECT_TIMEOUT_MS: '5s' })],
     ['REDIS_COMMAND_TIMEOUT_MS', () => compile(RedisModule, { REDIS_URL, REDIS_COMMAND_TIMEOUT_MS: '5s' })],
-    [
-      'HEALTH_TIMEOUT_MS',
-      async () =>
-        new HealthController({} as RecordsRepository, config({ HEALTH_TIMEOUT_MS: '5s' }) as ConfigService),
-    ],
+    ['HEALTH_TIMEOUT_MS', () => compile(HealthModule, { DATABASE_URL, HEALTH_TIMEOUT_MS: '5s' })],
   ] as const)('refuses %s=5s: a typo must not mean no bound', async (name, start) => {
     await expect(start()).rejects.toThrow(`${name} must be a positive number of milliseconds, not "5s"`);
   });

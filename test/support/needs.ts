@@ -6,6 +6,7 @@ export const NEEDS = {
   PostgreSQL: 'set DATABASE_URL_TEST, e.g. postgres://postgres@127.0.0.1:5432/test',
   'a built library': 'run npm run build first',
   'a redis-server binary': 'install redis-server (Debian: apt-get install redis-server)',
+  Chromium: "install Debian's chromium (apt-get install -y chromium)",
 } as const;
 
 export type Need = keyof typeof NEEDS;

@@ -7,7 +7,6 @@ import { WebhooksBullmqModule } from 'nestjs-webhooks/bullmq';
 import type { Redis } from 'ioredis';
 import { AdminAccessGuard } from './access/admin-access.guard.js';
 import { ApiController } from './api/api.controller.js';
-import { HealthController } from './api/health.controller.js';
 import {
   bullmqConnection,
   PROCESSING_VARIABLES,
@@ -15,9 +14,12 @@ import {
   type ReceiverProcessing,
 } from './config/processing.config.js';
 import { sendersFromEnv } from './config/webhooks.config.js';
+import { DashboardController } from './dashboard/dashboard.controller.js';
 import { DatabaseModule, millisecondsFrom } from './database/index.js';
+import { HealthModule } from './health/health.module.js';
 import { DeliveryLogListener } from './records/delivery-log.listener.js';
 import { DeliveryReplayService } from './records/delivery-replay.service.js';
+import { RETENTION_OPTIONS, RetentionService, type RetentionOptions } from './records/retention.service.js';
 import { DEFAULT_REDIS_TIMEOUTS, REDIS_CLIENT, RedisModule, redactUrl } from './redis/redis.module.js';
 import { RECEIVER_SENDERS, SENDER_VARIABLES } from './senders/index.js';
 
@@ -34,6 +36,7 @@ const SERVICE_VARIABLES = [
   'REDIS_KEY_PREFIX',
   'REDIS_CONNECT_TIMEOUT_MS',
   'REDIS_COMMAND_TIMEOUT_MS',
+  'RETENTION_DAYS',
   ...PROCESSING_VARIABLES,
 ] as const;
 
@@ -47,6 +50,8 @@ export type ReceiverEnv = Partial<Record<(typeof RECEIVER_VARIABLES)[number], st
 export interface AppModuleOptions {
   /** Use exactly this environment instead of process.env and .env (tests, the demo, the soak). */
   env?: ReceiverEnv;
+  /** Overrides of the delivery log's retention (tests); RETENTION_DAYS sets the window. */
+  retention?: Partial<RetentionOptions>;
 }
 
 /** How this process processes deliveries and which role it plays (see processingFromEnv). */
@@ -76,15 +81,18 @@ export class AppModule {
         config,
         EventEmitterModule.forRoot({ wildcard: true }),
         DatabaseModule,
+        HealthModule,
         webhooksModule(processing),
         ...queueModules(processing, options.env ?? process.env),
       ],
-      // A worker serves /health only: no webhook routes (see webhooksModule) and no API.
-      controllers: serves ? [ApiController, HealthController] : [HealthController],
+      // A worker serves /health only (HealthModule): no webhook routes (see webhooksModule) and no API.
+      controllers: serves ? [ApiController, DashboardController] : [],
       providers: [
         { provide: RECEIVER_PROCESSING, useValue: processing },
         ...RECEIVER_SENDERS.map(({ handler }) => handler),
         DeliveryLogListener,
+        RetentionService,
+        { provide: RETENTION_OPTIONS, useValue: options.retention ?? null },
         ...(serves ? [AdminAccessGuard, DeliveryReplayService] : []),
       ],
     };

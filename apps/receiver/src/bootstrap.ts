@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import type { INestApplication, LoggerService, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { Server } from 'node:http';
-import { AppModule, type ReceiverEnv } from './app.module.js';
+import { AppModule, type AppModuleOptions, type ReceiverEnv } from './app.module.js';
 
 /**
  * Limits that keep slow or endless requests from piling up. Webhook bodies are small and
@@ -26,6 +26,8 @@ export type ServerTimeouts = { -readonly [K in keyof typeof SERVER_TIMEOUTS]: nu
 
 export interface ReceiverOptions {
   env?: ReceiverEnv;
+  /** Overrides of the delivery log's retention (tests). */
+  retention?: AppModuleOptions['retention'];
   /** Overrides of SERVER_TIMEOUTS (tests use short ones). */
   serverTimeouts?: Partial<ServerTimeouts>;
   logger?: LoggerService | LogLevel[] | false;
@@ -37,7 +39,7 @@ export interface ReceiverOptions {
  * NestFactory.create would abort the process rather than reject).
  */
 export async function createReceiver(options: ReceiverOptions = {}): Promise<INestApplication> {
-  const module = await AppModule.forRoot({ env: options.env });
+  const module = await AppModule.forRoot({ env: options.env, retention: options.retention });
   const app = await NestFactory.create(module, { logger: options.logger });
   app.enableShutdownHooks();
   const server = app.getHttpServer() as Server;

@@ -45,6 +45,11 @@ export class AdminAccessGuard implements CanActivate, OnApplicationBootstrap {
     this.tokenDigest = token ? sha256(token) : undefined;
   }
 
+  /** Whether ADMIN_TOKEN is set (a bearer token is asked for), rather than loopback only. */
+  get requiresToken(): boolean {
+    return this.tokenDigest !== undefined;
+  }
+
   onApplicationBootstrap(): void {
     this.logger.log(
       this.tokenDigest

@@ -1,0 +1,60 @@
+import { Controller, Get } from '@nestjs/common';
+import { HealthCheck, HealthCheckService, type HealthCheckResult } from '@nestjs/terminus';
+import { DatabaseHealthIndicator } from './database.health.js';
+import type { DependencyHealthIndicator } from './dependency.health.js';
+import { QueueHealthIndicator } from './queue.health.js';
+import { RedisHealthIndicator } from './redis.health.js';
+
+/**
+ * Health for load balancers, orchestrators and people, open to anyone in every role (a worker
+ * serves nothing else): each answer says up or down per dependency and nothing more. Answers are
+ * terminus's: `{ status, info, error, details }`, with `status: 'ok'` and 200, or
+ * `status: 'error'` and 503 naming what is down in `error`. Never cached.
+ */
+@Controller('health')
+export class HealthController {
+  // Decided once: which dependencies there are does not change while the process runs.
+  private readonly dependencies: readonly DependencyHealthIndicator[];
+
+  constructor(
+    private readonly health: HealthCheckService,
+    database: DatabaseHealthIndicator,
+    redis: RedisHealthIndicator,
+    queue: QueueHealthIndicator,
+  ) {
+    this.dependencies = [database, redis, queue].filter((dependency) => dependency.configured);
+  }
+
+  /**
+   * Every dependency the receiver is configured with, each within HEALTH_TIMEOUT_MS (default
+   * 2 000 ms) and all at once: `database` always, `redis` when REDIS_URL is set, `queue` in queue
+   * mode. The same as /health/ready, under the path monitors have always polled.
+   */
+  @Get()
+  @HealthCheck()
+  check(): Promise<HealthCheckResult> {
+    return this.ready();
+  }
+
+  /**
+   * Readiness: whether this instance can do its work now. 503 while any dependency is down, so
+   * that a load balancer or orchestrator sends it nothing until it is back; the process is not
+   * restarted for it (a restart does not bring a database back).
+   */
+  @Get('ready')
+  @HealthCheck()
+  ready(): Promise<HealthCheckResult> {
+    return this.health.check(this.dependencies.map((dependency) => () => dependency.check()));
+  }
+
+  /**
+   * Liveness: whether the process answers at all. 200 whenever it can, checking no dependency,
+   * so that an outage of the database or Redis never gets healthy pods restarted in a loop;
+   * an orchestrator restarts the process only when this stops answering.
+   */
+  @Get('live')
+  @HealthCheck()
+  live(): Promise<HealthCheckResult> {
+    return this.health.check([]);
+  }
+}
