@@ -70,9 +70,11 @@ export const deliveries = pgTable(
     index('deliveries_state_received_idx').on(t.state, t.receivedAt, t.id),
     // The dashboard's usual question, "what failed for this sender": both filters in one index.
     index('deliveries_sender_state_received_idx').on(t.sender, t.state, t.receivedAt, t.id),
-    // A delivery's replays, for its history; few rows have one.
+    // A delivery's replays, in order, for its history; few rows have one. With the order columns in
+    // it, PGlite (which gathers no statistics by itself) picks it rather than walking received_at:
+    // 9 ms against 683 ms over a million rows (bench/dashboard.mjs --no-vacuum).
     index('deliveries_replay_of_idx')
-      .on(t.replayOf)
+      .on(t.replayOf, t.receivedAt, t.id)
       .where(sql`${t.replayOf} is not null`),
   ],
 );

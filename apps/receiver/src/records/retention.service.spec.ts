@@ -93,6 +93,22 @@ describe('RetentionService on PGlite', () => {
     expect(batches.map((b) => b.deliveries)).toEqual([3, 3, 1]);
   });
 
+  it("ends each pass with the log's planner statistics refreshed (PGlite gathers none by itself)", async () => {
+    await logRows([1, 2, 3]);
+    const analyzed = async () =>
+      (
+        await handle.db.execute<{ relname: string; analyzed: boolean }>(
+          sql`select relname, last_analyze is not null as analyzed from pg_stat_user_tables
+              where relname in ('deliveries', 'delivery_attempts') order by relname`,
+        )
+      ).rows;
+    await service({}).runOnce(NOW);
+    expect(await analyzed()).toEqual([
+      { relname: 'deliveries', analyzed: true },
+      { relname: 'delivery_attempts', analyzed: true },
+    ]);
+  });
+
   it('defaults to 30 days', async () => {
     await logRows([45, 31, 29, 1]);
     expect(await service({ batchSize: 100 }).runOnce(NOW)).toBe(2);

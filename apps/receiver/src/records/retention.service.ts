@@ -107,6 +107,7 @@ export class RetentionService implements OnApplicationBootstrap, OnApplicationSh
     return this.running;
   }
 
+  // Each pass ends with the log's statistics refreshed, which PGlite would otherwise never have.
   private async prune(now: Date): Promise<number> {
     const { days, batchSize, pauseMs } = this.options;
     if (days === 0) return 0;
@@ -125,6 +126,9 @@ export class RetentionService implements OnApplicationBootstrap, OnApplicationSh
     }
     if (total > 0)
       this.logger.log(`Pruned ${total} delivery log rows received before ${cutoff.toISOString()}`);
+    await this.records
+      .refreshStatistics()
+      .catch((error: Error) => this.logger.warn(`Could not refresh the log's statistics: ${error.message}`));
     return total;
   }
 }
