@@ -348,7 +348,7 @@ describeIf(redisUrl, 'Redis')('the receiver in queue mode', () => {
       await cleanRedis(env);
     });
 
-    it('serves /health only: no webhook routes, no API', async () => {
+    it('serves /health and /metrics only: no webhook routes, no API', async () => {
       const api = () => request(app!.getHttpServer());
       expect((await api().get('/health')).status).toBe(200);
       const body = inkitBody('doc_worker');

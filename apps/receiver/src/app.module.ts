@@ -17,6 +17,8 @@ import { sendersFromEnv } from './config/webhooks.config.js';
 import { DashboardController } from './dashboard/dashboard.controller.js';
 import { DatabaseModule, millisecondsFrom } from './database/index.js';
 import { HealthModule } from './health/health.module.js';
+import { MetricsController } from './metrics/metrics.controller.js';
+import { MetricsModule } from './metrics/metrics.module.js';
 import { DeliveryLogListener } from './records/delivery-log.listener.js';
 import { DeliveryReplayService } from './records/delivery-replay.service.js';
 import { RETENTION_OPTIONS, RetentionService, type RetentionOptions } from './records/retention.service.js';
@@ -82,18 +84,20 @@ export class AppModule {
         EventEmitterModule.forRoot({ wildcard: true }),
         DatabaseModule,
         HealthModule,
+        MetricsModule,
         webhooksModule(processing),
         ...queueModules(processing, options.env ?? process.env),
       ],
-      // A worker serves /health only (HealthModule): no webhook routes (see webhooksModule) and no API.
-      controllers: serves ? [ApiController, DashboardController] : [],
+      // A worker serves /health and /metrics only: no webhook routes (see webhooksModule) and no API.
+      controllers: serves ? [ApiController, DashboardController, MetricsController] : [MetricsController],
       providers: [
         { provide: RECEIVER_PROCESSING, useValue: processing },
         ...RECEIVER_SENDERS.map(({ handler }) => handler),
         DeliveryLogListener,
         RetentionService,
         { provide: RETENTION_OPTIONS, useValue: options.retention ?? null },
-        ...(serves ? [AdminAccessGuard, DeliveryReplayService] : []),
+        AdminAccessGuard,
+        ...(serves ? [DeliveryReplayService] : []),
       ],
     };
   }
@@ -169,6 +173,6 @@ function describeProcessing({ mode, role, queue }: ReceiverProcessing): string {
   const where = `BullMQ queue "${queue.queueName}" at ${redactUrl(queue.redisUrl)}`;
   if (role === 'api') return `Processing: queue (${where}), role api: answers senders, runs no worker`;
   if (role === 'worker')
-    return `Processing: queue (${where}), role worker: runs queued deliveries, serves /health only`;
+    return `Processing: queue (${where}), role worker: runs queued deliveries, serves /health and /metrics only`;
   return `Processing: queue (${where}), role all: answers senders and runs a worker`;
 }

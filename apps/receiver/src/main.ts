@@ -9,6 +9,6 @@ await app.listen(port);
 const { role } = app.get<ReceiverProcessing>(RECEIVER_PROCESSING);
 new Logger('Receiver').log(
   role === 'worker'
-    ? `Listening on http://localhost:${port} (health only: this process runs queued deliveries)`
+    ? `Listening on http://localhost:${port} (/health and /metrics only: this process runs queued deliveries)`
     : `Listening on http://localhost:${port} (webhooks under /webhooks, API under /api)`,
 );

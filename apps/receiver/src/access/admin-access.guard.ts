@@ -53,8 +53,8 @@ export class AdminAccessGuard implements CanActivate, OnApplicationBootstrap {
   onApplicationBootstrap(): void {
     this.logger.log(
       this.tokenDigest
-        ? 'API (/api/*): requires Authorization: Bearer <ADMIN_TOKEN>'
-        : 'API (/api/*): ADMIN_TOKEN is unset, so only loopback clients without proxy headers are served',
+        ? 'API (/api/*, the data /dashboard shows) and /metrics: require Authorization: Bearer <ADMIN_TOKEN>'
+        : 'API (/api/*), /dashboard and /metrics: ADMIN_TOKEN is unset, so only loopback clients without proxy headers are served',
     );
   }
 

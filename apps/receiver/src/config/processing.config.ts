@@ -19,7 +19,7 @@ export const PROCESSING_VARIABLES = [
  * What this process does:
  * - `all`: answers senders, serves /api, and runs a worker (queue mode) or the handlers inline;
  * - `api`: answers senders and serves /api; its deliveries wait for workers elsewhere;
- * - `worker`: runs queued deliveries and serves /health only.
+ * - `worker`: runs queued deliveries and serves /health and /metrics only.
  */
 export type ReceiverRole = 'all' | 'api' | 'worker';
 

@@ -95,13 +95,14 @@ describe('RetentionService on PGlite', () => {
 
   it("ends each pass with the log's planner statistics refreshed (PGlite gathers none by itself)", async () => {
     await logRows([1, 2, 3]);
-    const analyzed = async () =>
-      (
-        await handle.db.execute<{ relname: string; analyzed: boolean }>(
-          sql`select relname, last_analyze is not null as analyzed from pg_stat_user_tables
-              where relname in ('deliveries', 'delivery_attempts') order by relname`,
-        )
-      ).rows;
+    const analyzed = async () => {
+      // PGlite's driver answers { rows }, typed loosely through drizzle's shared database type.
+      const result = (await handle.db.execute(
+        sql`select relname, last_analyze is not null as analyzed from pg_stat_user_tables
+            where relname in ('deliveries', 'delivery_attempts') order by relname`,
+      )) as unknown as { rows: { relname: string; analyzed: boolean }[] };
+      return result.rows;
+    };
     await service({}).runOnce(NOW);
     expect(await analyzed()).toEqual([
       { relname: 'deliveries', analyzed: true },

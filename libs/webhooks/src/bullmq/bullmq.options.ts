@@ -29,7 +29,7 @@ export interface WebhooksBullmqOptions {
   lockDurationMs?: number;
   /** How often workers look for such deliveries (ms). BullMQ's default, 30 s. */
   stalledIntervalMs?: number;
-  /** Longest wait for Redis in `replay`, `stateOf` and `dead` (ms). Default 5 s. */
+  /** Longest wait for Redis in `replay`, `stateOf`, `dead` and `counts` (ms). Default 5 s. */
   commandTimeoutMs?: number;
 }
 

@@ -15,6 +15,35 @@ export const jobIdOf = (idempotencyKey: string): string =>
 /** Where a delivery stands in the queue, for the API and the CLI. */
 export type QueuedDeliveryState = 'queued' | 'processing' | 'processed' | 'retrying' | 'dead';
 
+/** How many jobs the queue holds in each state (`BullmqWebhookQueue.counts`), for metrics and operators. */
+export interface QueueJobCounts {
+  /** Waiting for a worker, those of a paused queue included. */
+  readonly waiting: number;
+  /** Being run by a worker now. */
+  readonly active: number;
+  /** Waiting for their backoff before another attempt (or a delay). */
+  readonly delayed: number;
+  /** Waiting behind a priority (jobs added to the queue by other means than the library). */
+  readonly prioritized: number;
+  /** Waiting for child jobs (BullMQ flows, likewise not the library's own). */
+  readonly waitingChildren: number;
+  /** Dead letters: every attempt failed, kept until replayed or removed. */
+  readonly dead: number;
+  /** Processed and still kept (`keepProcessed`). */
+  readonly processed: number;
+}
+
+// BullMQ's names for the states above; asking for `waiting` brings `paused` along.
+const COUNTED_STATES = [
+  'waiting',
+  'active',
+  'delayed',
+  'prioritized',
+  'waiting-children',
+  'failed',
+  'completed',
+] as const;
+
 /**
  * `WebhookQueue` on BullMQ: one job per delivery, its id derived from the idempotency key, retried
  * with backoff, failed jobs kept as the dead letters (everything needed to run them again is in
@@ -70,6 +99,31 @@ export class BullmqWebhookQueue implements WebhookQueue {
     if (state === 'failed') return 'dead';
     if (state === 'active') return 'processing';
     return job.attemptsMade > 0 ? 'retrying' : 'queued';
+  }
+
+  /**
+   * How many jobs the queue holds in each state: its depth (waiting, active, delayed, prioritized,
+   * waiting for children) and its dead letters. One Redis round trip (BullMQ reads every count in
+   * one script), bounded by `commandTimeoutMs` (default 5 s): rejects with a WebhookTimeoutError
+   * naming the queue when Redis does not answer in time.
+   */
+  async counts(): Promise<QueueJobCounts> {
+    const counts = await withTimeout(
+      this.queue.getJobCounts(...COUNTED_STATES),
+      this.options.commandTimeoutMs,
+      'the queue',
+    );
+    // A paused queue's jobs are listed apart; they wait for a worker all the same.
+    const of = (state: string) => counts[state] ?? 0;
+    return {
+      waiting: of('waiting') + of('paused'),
+      active: of('active'),
+      delayed: of('delayed'),
+      prioritized: of('prioritized'),
+      waitingChildren: of('waiting-children'),
+      dead: of('failed'),
+      processed: of('completed'),
+    };
   }
 
   /** Dead deliveries (every attempt failed), newest first. */

@@ -5,5 +5,10 @@ export {
   type WebhooksBullmqOptions,
   type ResolvedWebhooksBullmqOptions,
 } from './bullmq.options.js';
-export { BullmqWebhookQueue, jobIdOf, type QueuedDeliveryState } from './bullmq.queue.js';
+export {
+  BullmqWebhookQueue,
+  jobIdOf,
+  type QueuedDeliveryState,
+  type QueueJobCounts,
+} from './bullmq.queue.js';
 export { WebhooksWorkerHost } from './bullmq.processor.js';
