@@ -6,7 +6,7 @@ import { createReceiver } from '../apps/receiver/src/bootstrap.js';
 import type { ReceiverEnv } from '../apps/receiver/src/app.module.js';
 import { DRIZZLE, type Database } from '../apps/receiver/src/database/index.js';
 import { describeIf } from './support/needs.js';
-import { createScratchDatabase, type ScratchDatabase } from './support/postgres.js';
+import { receiverDatabases, type ScratchDatabase } from './support/postgres.js';
 import { credentials, illowKeys, samples } from './support/senders.js';
 
 const senderEnv: ReceiverEnv = {
@@ -32,18 +32,8 @@ const databaseUp = {
   error: {},
   details: { database: { status: 'up' } },
 };
-const databases: [string, () => Promise<{ env: ReceiverEnv; scratch?: ScratchDatabase }>][] = [
-  ['PGlite', async () => ({ env: { PGLITE_DATA_DIR: 'memory://' } })],
-];
-if (adminUrl) {
-  databases.push([
-    'PostgreSQL',
-    async () => {
-      const scratch = await createScratchDatabase(adminUrl, 'receiver_e2e');
-      return { env: { DATABASE_URL: scratch.url }, scratch };
-    },
-  ]);
-} else if (process.env.CI === 'true') {
+const databases = receiverDatabases('receiver_e2e');
+if (!adminUrl && process.env.CI === 'true') {
   throw new Error('DATABASE_URL_TEST must be set in CI: the receiver is tested on PostgreSQL too');
 }
 // Said at the end of the run (the skip reporter) rather than left out without a word.

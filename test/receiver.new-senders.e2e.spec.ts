@@ -8,7 +8,7 @@ import request from 'supertest';
 import type { ReceiverEnv } from '../apps/receiver/src/app.module.js';
 import { createReceiver } from '../apps/receiver/src/bootstrap.js';
 import { describeIf } from './support/needs.js';
-import { createScratchDatabase, type ScratchDatabase } from './support/postgres.js';
+import { receiverDatabases, type ScratchDatabase } from './support/postgres.js';
 
 // The receiver's GitHub, Stripe and Standard Webhooks routes, fed deliveries signed by each
 // vendor's own library (never by ours): what a real sender posts must be filed under its own id.
@@ -175,18 +175,7 @@ const CASES: Case[] = [
 ];
 
 const adminUrl = process.env.DATABASE_URL_TEST;
-const databases: [string, () => Promise<{ env: ReceiverEnv; scratch?: ScratchDatabase }>][] = [
-  ['PGlite', async () => ({ env: { PGLITE_DATA_DIR: 'memory://' } })],
-];
-if (adminUrl) {
-  databases.push([
-    'PostgreSQL',
-    async () => {
-      const scratch = await createScratchDatabase(adminUrl, 'receiver_new_senders');
-      return { env: { DATABASE_URL: scratch.url }, scratch };
-    },
-  ]);
-}
+const databases = receiverDatabases('receiver_new_senders');
 describeIf(adminUrl, 'PostgreSQL')(
   "the receiver's GitHub, Stripe and Standard Webhooks routes on PostgreSQL",
   () => {

@@ -8,7 +8,7 @@ import { deliveries as deliveryLog, DRIZZLE, type Database } from '../apps/recei
 import { DeliveryLogListener } from '../apps/receiver/src/records/delivery-log.listener.js';
 import { RetentionService } from '../apps/receiver/src/records/retention.service.js';
 import { describeIf } from './support/needs.js';
-import { createScratchDatabase, type ScratchDatabase } from './support/postgres.js';
+import { receiverDatabases, type ScratchDatabase } from './support/postgres.js';
 import { credentials, samples } from './support/senders.js';
 
 // What an operator reads: the paged, filtered list, a delivery's detail and history, the chart's
@@ -24,18 +24,7 @@ const inkit = samples.find((sample) => sample.sender === 'inkit')!;
 const stripe = samples.find((sample) => sample.sender === 'stripe')!;
 
 const adminUrl = process.env.DATABASE_URL_TEST;
-const databases: [string, () => Promise<{ env: ReceiverEnv; scratch?: ScratchDatabase }>][] = [
-  ['PGlite', async () => ({ env: { PGLITE_DATA_DIR: 'memory://' } })],
-];
-if (adminUrl) {
-  databases.push([
-    'PostgreSQL',
-    async () => {
-      const scratch = await createScratchDatabase(adminUrl, 'receiver_operations');
-      return { env: { DATABASE_URL: scratch.url }, scratch };
-    },
-  ]);
-}
+const databases = receiverDatabases('receiver_operations');
 describeIf(adminUrl, 'PostgreSQL')('the operator API on PostgreSQL', () => {
   it('runs every test of the suite below on PostgreSQL too', () => undefined);
 });

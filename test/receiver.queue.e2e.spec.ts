@@ -11,7 +11,7 @@ import { createReceiver } from '../apps/receiver/src/bootstrap.js';
 import { DRIZZLE, type Database } from '../apps/receiver/src/database/index.js';
 import { ReceiverProcess } from './support/child.js';
 import { describeIf } from './support/needs.js';
-import { createScratchDatabase, type ScratchDatabase } from './support/postgres.js';
+import { createScratchDatabase, receiverDatabases, type ScratchDatabase } from './support/postgres.js';
 import { credentials, illowKeys, samples } from './support/senders.js';
 
 const redisUrl = process.env.REDIS_URL_TEST;
@@ -80,18 +80,7 @@ async function until<T>(probe: () => Promise<T | undefined | false>, what: strin
   }
 }
 
-const databases: [string, () => Promise<{ env: ReceiverEnv; scratch?: ScratchDatabase }>][] = [
-  ['PGlite', async () => ({ env: { PGLITE_DATA_DIR: 'memory://' } })],
-];
-if (adminUrl) {
-  databases.push([
-    'PostgreSQL',
-    async () => {
-      const scratch = await createScratchDatabase(adminUrl, 'receiver_queue');
-      return { env: { DATABASE_URL: scratch.url }, scratch };
-    },
-  ]);
-}
+const databases = receiverDatabases('receiver_queue');
 describeIf(adminUrl, 'PostgreSQL')('the queue-mode receiver on PostgreSQL', () => {
   it('runs every test of the suite below on PostgreSQL too', () => undefined);
 });

@@ -10,17 +10,9 @@ import {
   type DatabaseHandle,
   type DatabaseOptions,
 } from '../../apps/receiver/src/database/index.js';
+import { MIGRATIONS } from '../support/migrations.js';
 import { describeIf } from '../support/needs.js';
 import { createScratchDatabase } from '../support/postgres.js';
-
-// Every committed migration, as drizzle's journal lists them.
-const MIGRATIONS = (
-  JSON.parse(
-    readFileSync(new URL('../../apps/receiver/drizzle/meta/_journal.json', import.meta.url), 'utf8'),
-  ) as {
-    entries: unknown[];
-  }
-).entries;
 
 /** The committed migrations up to and including `lastTag`, in a folder of their own. */
 function migrationsUpTo(lastTag: string): string {

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { sql } from 'drizzle-orm';
@@ -11,17 +10,9 @@ import {
   type SenderId,
   type SenderRecord,
 } from '../../apps/receiver/src/database/index.js';
+import { MIGRATIONS } from '../support/migrations.js';
 import { describeIf } from '../support/needs.js';
 import { createScratchDatabase } from '../support/postgres.js';
-
-// Every committed migration, as drizzle's journal lists them.
-const MIGRATIONS = (
-  JSON.parse(
-    readFileSync(new URL('../../apps/receiver/drizzle/meta/_journal.json', import.meta.url), 'utf8'),
-  ) as {
-    entries: unknown[];
-  }
-).entries;
 
 interface Target {
   handle: DatabaseHandle;

@@ -34,3 +34,30 @@ export async function createScratchDatabase(
     },
   };
 }
+
+/** Where a receiver under test keeps its data: the variables that say so, and what to drop after. */
+export interface ReceiverDatabase {
+  env: { PGLITE_DATA_DIR?: string; DATABASE_URL?: string };
+  scratch?: ScratchDatabase;
+}
+
+/**
+ * The databases a receiver suite runs on, for `describe.each`: embedded PGlite always, and a
+ * scratch database named after `prefix` on the server of DATABASE_URL_TEST when it is set.
+ */
+export function receiverDatabases(prefix: string): [string, () => Promise<ReceiverDatabase>][] {
+  const adminUrl = process.env.DATABASE_URL_TEST;
+  const databases: [string, () => Promise<ReceiverDatabase>][] = [
+    ['PGlite', async () => ({ env: { PGLITE_DATA_DIR: 'memory://' } })],
+  ];
+  if (adminUrl) {
+    databases.push([
+      'PostgreSQL',
+      async () => {
+        const scratch = await createScratchDatabase(adminUrl, prefix);
+        return { env: { DATABASE_URL: scratch.url }, scratch };
+      },
+    ]);
+  }
+  return databases;
+}
