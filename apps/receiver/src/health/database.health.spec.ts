@@ -1,8 +1,8 @@
-import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
-import { Logger } from '@nestjs/common';
+import { describe, expect, it } from '@jest/globals';
 import { HealthIndicatorService } from '@nestjs/terminus';
 import type { RecordsRepository } from '../database/index.js';
 import { DatabaseHealthIndicator } from './database.health.js';
+import { captureLogs } from '../../../../test/support/logs.js';
 
 function indicatorWith(ping: (timeoutMs?: number) => Promise<void>, timeoutMs = 1_000) {
   const records = { ping } as Pick<RecordsRepository, 'ping'> as RecordsRepository;
@@ -10,16 +10,7 @@ function indicatorWith(ping: (timeoutMs?: number) => Promise<void>, timeoutMs = 
 }
 
 describe('DatabaseHealthIndicator', () => {
-  let warned: string[];
-  beforeEach(() => {
-    warned = [];
-    jest.spyOn(Logger.prototype, 'warn').mockImplementation((message: unknown) => {
-      warned.push(String(message));
-    });
-  });
-  afterEach(() => {
-    jest.restoreAllMocks();
-  });
+  const warned = captureLogs();
 
   it('is always checked: every receiver has its database', () => {
     expect(indicatorWith(() => Promise.resolve()).configured).toBe(true);
@@ -42,7 +33,7 @@ describe('DatabaseHealthIndicator', () => {
     );
     const result = await indicator.check();
     expect(result).toEqual({ database: { status: 'down' } });
-    expect(warned).toEqual(['Database is down: password authentication failed for "app"']);
+    expect(warned).toEqual(['WARN Database is down: password authentication failed for "app"']);
   });
 
   it('is down within the timeout when the database hangs', async () => {

@@ -1,7 +1,7 @@
-import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
-import { Logger } from '@nestjs/common';
+import { describe, expect, it } from '@jest/globals';
 import { HealthIndicatorService } from '@nestjs/terminus';
 import { DependencyHealthIndicator, healthTimeoutFrom, reasonOf } from './dependency.health.js';
+import { captureLogs } from '../../../../test/support/logs.js';
 
 /** A dependency whose answer the test decides, one ping at a time. */
 class FakeHealthIndicator extends DependencyHealthIndicator<'fake'> {
@@ -21,19 +21,7 @@ const secret = 'postgres://admin:hunter2@db.internal:5432/prod';
 const refused = () => Promise.reject(new Error(`connect ECONNREFUSED for ${secret}`));
 
 describe('DependencyHealthIndicator', () => {
-  let logged: string[];
-  beforeEach(() => {
-    logged = [];
-    jest.spyOn(Logger.prototype, 'warn').mockImplementation((message: unknown) => {
-      logged.push(`WARN ${String(message)}`);
-    });
-    jest.spyOn(Logger.prototype, 'log').mockImplementation((message: unknown) => {
-      logged.push(`LOG ${String(message)}`);
-    });
-  });
-  afterEach(() => {
-    jest.restoreAllMocks();
-  });
+  const logged = captureLogs(['warn', 'log']);
 
   it('is up, saying nothing more, when the dependency answers', async () => {
     const fake = new FakeHealthIndicator();

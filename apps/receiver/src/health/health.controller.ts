@@ -1,9 +1,15 @@
 import { Controller, Get } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, type HealthCheckResult } from '@nestjs/terminus';
+import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { HEALTH_TAG, healthSchema } from '../api-docs/api-docs.models.js';
 import { DatabaseHealthIndicator } from './database.health.js';
 import type { DependencyHealthIndicator } from './dependency.health.js';
 import { QueueHealthIndicator } from './queue.health.js';
 import { RedisHealthIndicator } from './redis.health.js';
+
+// The answers' shapes in the OpenAPI document (/api/docs).
+const UP = { description: 'Every dependency checked is up', schema: healthSchema('ok') };
+const DOWN = { description: 'A dependency is down: `error` names it', schema: healthSchema('error') };
 
 /**
  * Health for load balancers, orchestrators and people, open to anyone in every role (a worker
@@ -11,6 +17,7 @@ import { RedisHealthIndicator } from './redis.health.js';
  * terminus's: `{ status, info, error, details }`, with `status: 'ok'` and 200, or
  * `status: 'error'` and 503 naming what is down in `error`. Never cached.
  */
+@ApiTags(HEALTH_TAG)
 @Controller('health')
 export class HealthController {
   // Decided once: which dependencies there are does not change while the process runs.
@@ -32,6 +39,9 @@ export class HealthController {
    */
   @Get()
   @HealthCheck()
+  @ApiOperation({ summary: 'Readiness, under the path monitors have always polled' })
+  @ApiOkResponse(UP)
+  @ApiServiceUnavailableResponse(DOWN)
   check(): Promise<HealthCheckResult> {
     return this.ready();
   }
@@ -43,6 +53,9 @@ export class HealthController {
    */
   @Get('ready')
   @HealthCheck()
+  @ApiOperation({ summary: 'Readiness: the database, Redis and the queue, as configured, each up' })
+  @ApiOkResponse(UP)
+  @ApiServiceUnavailableResponse(DOWN)
   ready(): Promise<HealthCheckResult> {
     return this.health.check(this.dependencies.map((dependency) => () => dependency.check()));
   }
@@ -54,6 +67,8 @@ export class HealthController {
    */
   @Get('live')
   @HealthCheck()
+  @ApiOperation({ summary: 'Liveness: the process answers; no dependency is checked' })
+  @ApiOkResponse({ description: 'The process answers; nothing is named', schema: healthSchema('ok') })
   live(): Promise<HealthCheckResult> {
     return this.health.check([]);
   }

@@ -1,8 +1,8 @@
-import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
-import { Logger } from '@nestjs/common';
+import { describe, expect, it } from '@jest/globals';
 import { HealthIndicatorService } from '@nestjs/terminus';
 import type { BullmqWebhookQueue } from 'nestjs-webhooks/bullmq';
 import { QueueHealthIndicator } from './queue.health.js';
+import { captureLogs } from '../../../../test/support/logs.js';
 
 /** What the indicator reaches of BullmqWebhookQueue: its BullMQ queue's client. */
 function fakeQueue(client: Promise<unknown>): BullmqWebhookQueue {
@@ -13,16 +13,7 @@ const indicatorWith = (queue: BullmqWebhookQueue | undefined, timeoutMs = 1_000)
   new QueueHealthIndicator(new HealthIndicatorService(), timeoutMs, queue);
 
 describe('QueueHealthIndicator', () => {
-  let warned: string[];
-  beforeEach(() => {
-    warned = [];
-    jest.spyOn(Logger.prototype, 'warn').mockImplementation((message: unknown) => {
-      warned.push(String(message));
-    });
-  });
-  afterEach(() => {
-    jest.restoreAllMocks();
-  });
+  const warned = captureLogs();
 
   it('is not checked out of queue mode (no queue provided)', () => {
     expect(indicatorWith(undefined).configured).toBe(false);
@@ -49,7 +40,7 @@ describe('QueueHealthIndicator', () => {
     const failed = Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:6379'));
     failed.catch(() => undefined);
     expect(await indicatorWith(fakeQueue(failed)).check()).toEqual({ queue: { status: 'down' } });
-    expect(warned).toEqual(['Queue is down: connect ECONNREFUSED 127.0.0.1:6379']);
+    expect(warned).toEqual(['WARN Queue is down: connect ECONNREFUSED 127.0.0.1:6379']);
   });
 
   it('is down within the timeout while the first connection is still awaited, or PING hangs', async () => {

@@ -1,8 +1,8 @@
-import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
-import { Logger } from '@nestjs/common';
+import { describe, expect, it } from '@jest/globals';
 import { HealthIndicatorService } from '@nestjs/terminus';
 import type { Redis } from 'ioredis';
 import { pingRedis, RedisHealthIndicator, type PingableRedis } from './redis.health.js';
+import { captureLogs } from '../../../../test/support/logs.js';
 
 /** A client in the given state whose PING the test decides; counts the PINGs sent. */
 function fakeRedis(status: string, ping: () => Promise<unknown> = () => Promise.resolve('PONG')) {
@@ -21,16 +21,7 @@ const indicatorWith = (client: PingableRedis | null, timeoutMs = 1_000) =>
   new RedisHealthIndicator(client as Redis | null, new HealthIndicatorService(), timeoutMs);
 
 describe('RedisHealthIndicator', () => {
-  let warned: string[];
-  beforeEach(() => {
-    warned = [];
-    jest.spyOn(Logger.prototype, 'warn').mockImplementation((message: unknown) => {
-      warned.push(String(message));
-    });
-  });
-  afterEach(() => {
-    jest.restoreAllMocks();
-  });
+  const warned = captureLogs();
 
   it('is not checked when REDIS_URL is unset (no client)', () => {
     expect(indicatorWith(null).configured).toBe(false);
@@ -46,7 +37,7 @@ describe('RedisHealthIndicator', () => {
   it('is down when PING fails', async () => {
     const client = fakeRedis('ready', () => Promise.reject(new Error('NOAUTH Authentication required.')));
     expect(await indicatorWith(client).check()).toEqual({ redis: { status: 'down' } });
-    expect(warned).toEqual(['Redis is down: NOAUTH Authentication required.']);
+    expect(warned).toEqual(['WARN Redis is down: NOAUTH Authentication required.']);
   });
 
   it('is down within the timeout when Redis hangs', async () => {
@@ -64,7 +55,7 @@ describe('RedisHealthIndicator', () => {
       expect(await indicatorWith(client, 5_000).check()).toEqual({ redis: { status: 'down' } });
       expect(performance.now() - started).toBeLessThan(500);
       expect(client.pings).toBe(0);
-      expect(warned).toEqual([`Redis is down: not connected (${status})`]);
+      expect(warned).toEqual([`WARN Redis is down: not connected (${status})`]);
     },
   );
 
