@@ -2,7 +2,9 @@ import 'reflect-metadata';
 import type { INestApplication, LoggerService, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { Server } from 'node:http';
-import { AppModule, type AppModuleOptions, type ReceiverEnv } from './app.module.js';
+import { setUpApiDocs } from './api-docs/api-docs.js';
+import { AppModule, RECEIVER_PROCESSING, type AppModuleOptions, type ReceiverEnv } from './app.module.js';
+import type { ReceiverProcessing } from './config/processing.config.js';
 
 /**
  * Limits that keep slow or endless requests from piling up. Webhook bodies are small and
@@ -42,6 +44,8 @@ export async function createReceiver(options: ReceiverOptions = {}): Promise<INe
   const module = await AppModule.forRoot({ env: options.env, retention: options.retention });
   const app = await NestFactory.create(module, { logger: options.logger });
   app.enableShutdownHooks();
+  // A worker serves no API, so no description of one.
+  if (app.get<ReceiverProcessing>(RECEIVER_PROCESSING).role !== 'worker') setUpApiDocs(app);
   const server = app.getHttpServer() as Server;
   // Set before listen(): Node starts its connection checks when the server starts listening.
   Object.assign(server, SERVER_TIMEOUTS, options.serverTimeouts);

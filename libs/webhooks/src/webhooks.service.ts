@@ -401,7 +401,12 @@ export class WebhooksService {
           this.registry.ttlFor(queued.sender, queued.event),
         );
       }
-      await this.report(attemptInfo, 'processed', { outcome: 'processed', status: 200, ...details }, queued.headers);
+      await this.report(
+        attemptInfo,
+        'processed',
+        { outcome: 'processed', status: 200, ...details },
+        queued.headers,
+      );
       return replay ? 'replayed' : 'processed';
     } catch (caught) {
       const error = caught instanceof WebhookException ? caught : this.storeFailure(attemptInfo, caught);

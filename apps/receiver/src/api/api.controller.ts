@@ -12,8 +12,36 @@ import {
   Res,
   UseGuards,
 } from '@nestjs/common';
+import {
+  ApiAcceptedResponse,
+  ApiBadRequestResponse,
+  ApiBearerAuth,
+  ApiConflictResponse,
+  ApiExtraModels,
+  ApiForbiddenResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiQuery,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+  ApiUnauthorizedResponse,
+  getSchemaPath,
+} from '@nestjs/swagger';
 import { WebhooksService } from 'nestjs-webhooks';
 import { AdminAccessGuard } from '../access/admin-access.guard.js';
+import {
+  ADMIN_SECURITY,
+  API_TAG,
+  ApiErrorDoc,
+  DeliveryDetailDoc,
+  DeliveryRowDoc,
+  DeliveryStatsDoc,
+  DeliverySummaryDoc,
+  ReceiverMetaDoc,
+  ReplayStartedDoc,
+} from '../api-docs/api-docs.models.js';
 import {
   DELIVERY_STATES,
   RecordsRepository,
@@ -48,6 +76,17 @@ interface HeaderSetter {
 }
 
 /** Personal data and every payload: behind the admin access rule. */
+@ApiTags(API_TAG)
+@ApiBearerAuth(ADMIN_SECURITY)
+@ApiUnauthorizedResponse({
+  description: 'ADMIN_TOKEN is set and no matching bearer token came',
+  type: ApiErrorDoc,
+})
+@ApiForbiddenResponse({
+  description: 'ADMIN_TOKEN is unset and the client is not loopback, or came through a proxy',
+  type: ApiErrorDoc,
+})
+@ApiExtraModels(DeliveryRowDoc, DeliverySummaryDoc)
 @Controller()
 @UseGuards(AdminAccessGuard)
 export class ApiController {
@@ -58,6 +97,14 @@ export class ApiController {
   ) {}
 
   @Get('api/records/:sender/:id')
+  @ApiOperation({ summary: "The record a sender's handler filed, by the sender's own id" })
+  @ApiParam({ name: 'sender', enum: RECEIVER_SENDERS.map(({ env }) => env.sender.id) })
+  @ApiParam({ name: 'id', description: 'The id the sender gave it (Inkit: resource_id)' })
+  @ApiOkResponse({
+    description: "The record's row: its columns are the sender's table's",
+    schema: { type: 'object', additionalProperties: true },
+  })
+  @ApiNotFoundResponse({ description: 'No such record', type: ApiErrorDoc })
   async record(@Param('sender') sender: string, @Param('id') id: string) {
     const record = await this.records.findRecord(sender, id);
     if (!record) throw new NotFoundException(`No ${sender} record ${id}`);
@@ -65,6 +112,8 @@ export class ApiController {
   }
 
   @Get('api/meta')
+  @ApiOperation({ summary: "What the dashboard's filters offer: the senders and the delivery states" })
+  @ApiOkResponse({ description: 'The senders and states', type: ReceiverMetaDoc })
   meta(): ReceiverMeta {
     const served = new Set(this.webhooks.servedSenders().map(({ id }) => id));
     return {
@@ -79,6 +128,69 @@ export class ApiController {
    * answer stays the plain array it always was. `view=summary` leaves out bodies and headers.
    */
   @Get('api/deliveries')
+  @ApiOperation({
+    summary: 'The delivery log, newest first, one page',
+    description:
+      'When more rows follow, `X-Next-Cursor` holds where the next page starts (pass it as ' +
+      "`before`) and `Link` the next page's URL. `view=summary` leaves out `headers`, `rawBody` " +
+      'and `rawBodyEncoding`.',
+  })
+  @ApiQuery({ name: 'sender', required: false, description: "A sender's id, as in its route" })
+  @ApiQuery({ name: 'state', required: false, enum: DELIVERY_STATES, enumName: 'DeliveryState' })
+  @ApiQuery({ name: 'status', required: false, type: 'integer', description: 'The HTTP status answered' })
+  @ApiQuery({
+    name: 'from',
+    required: false,
+    type: String,
+    format: 'date-time',
+    description: 'Received at or after (ISO 8601)',
+  })
+  @ApiQuery({
+    name: 'to',
+    required: false,
+    type: String,
+    format: 'date-time',
+    description: 'Received before (ISO 8601)',
+  })
+  @ApiQuery({
+    name: 'before',
+    required: false,
+    description: 'The cursor of the previous page (`X-Next-Cursor`)',
+  })
+  @ApiQuery({
+    name: 'limit',
+    required: false,
+    type: 'integer',
+    description: 'Rows per page: default 50, at most 500',
+  })
+  @ApiQuery({ name: 'view', required: false, enum: ['summary'], description: 'Without bodies and headers' })
+  @ApiQuery({
+    name: 'provider',
+    required: false,
+    deprecated: true,
+    description: 'The old name of `sender`: answered 400',
+  })
+  @ApiOkResponse({
+    description: 'A page of rows; summaries with `view=summary`',
+    headers: {
+      'X-Next-Cursor': {
+        description: 'Where the next page starts, when one may follow',
+        schema: { type: 'string' },
+      },
+      Link: { description: 'The next page\'s URL, `rel="next"` (RFC 8288)', schema: { type: 'string' } },
+    },
+    schema: {
+      type: 'array',
+      items: {
+        anyOf: [{ $ref: getSchemaPath(DeliveryRowDoc) }, { $ref: getSchemaPath(DeliverySummaryDoc) }],
+      },
+    },
+  })
+  @ApiBadRequestResponse({
+    description:
+      'A filter that is not one: an unknown state, a time not ISO 8601, a cursor this API did not give',
+    type: ApiErrorDoc,
+  })
   async deliveries(
     @Req() request: { url?: string; originalUrl?: string },
     @Res({ passthrough: true }) response: HeaderSetter,
@@ -122,6 +234,21 @@ export class ApiController {
 
   /** Deliveries per sender and state in each hour (or day) of [from, to); default the last 24 hours. */
   @Get('api/deliveries/stats')
+  @ApiOperation({ summary: 'Deliveries per sender and state in each hour or day: the outcomes chart' })
+  @ApiQuery({
+    name: 'from',
+    required: false,
+    type: String,
+    format: 'date-time',
+    description: 'Default: `to` less 24 hours',
+  })
+  @ApiQuery({ name: 'to', required: false, type: String, format: 'date-time', description: 'Default: now' })
+  @ApiQuery({ name: 'bucket', required: false, enum: ['hour', 'day'], description: 'Default: hour' })
+  @ApiOkResponse({ description: 'The series, by bucket', type: DeliveryStatsDoc })
+  @ApiBadRequestResponse({
+    description: 'A time not ISO 8601, `from` not before `to`, or too many buckets',
+    type: ApiErrorDoc,
+  })
   stats(
     @Query('from') from?: string,
     @Query('to') to?: string,
@@ -142,6 +269,10 @@ export class ApiController {
 
   /** One delivery: its row with headers and body, its worker attempts and its replays. */
   @Get('api/deliveries/:id')
+  @ApiOperation({ summary: 'One delivery: its row with headers and body, its attempts and its replays' })
+  @ApiParam({ name: 'id', description: 'The delivery id' })
+  @ApiOkResponse({ description: 'The delivery and its history', type: DeliveryDetailDoc })
+  @ApiNotFoundResponse({ description: 'No such delivery', type: ApiErrorDoc })
   async delivery(@Param('id') id: string): Promise<DeliveryDetail> {
     const detail = await this.records.deliveryDetail(id);
     if (detail === undefined) throw new NotFoundException(`No delivery ${id}`);
@@ -154,6 +285,22 @@ export class ApiController {
    */
   @Post('api/deliveries/:id/replay')
   @HttpCode(202)
+  @ApiOperation({
+    summary: "Runs a verified delivery's handlers once more",
+    description:
+      'The replay is logged as a delivery of its own, `replayOf` naming this one; it bypasses de-duplication.',
+  })
+  @ApiParam({ name: 'id', description: 'The delivery to replay' })
+  @ApiAcceptedResponse({ description: 'The replay, logged', type: ReplayStartedDoc })
+  @ApiNotFoundResponse({ description: 'No such delivery', type: ApiErrorDoc })
+  @ApiConflictResponse({
+    description: 'A rejected delivery (never verified), or one the log can no longer rebuild',
+    type: ApiErrorDoc,
+  })
+  @ApiServiceUnavailableResponse({
+    description: 'Queue mode: the queue is unreachable; retry later',
+    type: ApiErrorDoc,
+  })
   replay(@Param('id') id: string): Promise<ReplayStarted> {
     return this.replays.replay(id);
   }
