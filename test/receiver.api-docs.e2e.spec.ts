@@ -11,7 +11,7 @@ import {
   credentialHeadersOf,
   credentials,
   definitionOf,
-  illowKeys,
+  receiverSenderEnv,
   samples,
   type Sender,
 } from './support/senders.js';
@@ -23,17 +23,7 @@ const ADMIN_TOKEN = 'api-docs-admin-token-6e0d';
 // Five senders on and three off: the document must describe exactly the ones served.
 const ENABLED: readonly Sender[] = ['inkit', 'ovcode', 'certificall', 'illow', 'github'];
 const DISABLED: readonly Sender[] = ['oxskyt', 'stripe', 'standard'];
-const senderEnv: ReceiverEnv = {
-  INKIT_WEBHOOK_SECRET: credentials.inkit,
-  OVCODE_API_SECRET: credentials.ovcode,
-  CERTIFICALL_AUTH_TOKEN: credentials.certificallBearer,
-  CERTIFICALL_API_KEY: credentials.certificallKey,
-  CERTIFICALL_API_SECRET: credentials.certificallSecret,
-  CERTIFICALL_BASIC_USERNAME: credentials.basicUser,
-  CERTIFICALL_BASIC_PASSWORD: credentials.basicPassword,
-  ILLOW_PUBLIC_KEY: illowKeys.publicKey,
-  GITHUB_WEBHOOK_SECRET: credentials.github,
-};
+const senderEnv: ReceiverEnv = receiverSenderEnv(ENABLED);
 /** Every secret this receiver is configured with: none may appear in what the docs serve. */
 const SECRETS = [
   ADMIN_TOKEN,

@@ -7,21 +7,12 @@ import type { ReceiverEnv } from '../apps/receiver/src/app.module.js';
 import { DRIZZLE, type Database } from '../apps/receiver/src/database/index.js';
 import { describeIf } from './support/needs.js';
 import { receiverDatabases, type ScratchDatabase } from './support/postgres.js';
-import { credentials, illowKeys, samples } from './support/senders.js';
+import { credentials, receiverSenderEnv, samples } from './support/senders.js';
 
+// Inkit with a retired secret listed first: rotation at work in every test below.
 const senderEnv: ReceiverEnv = {
-  OXSKYT_WEBHOOK_SECRET: credentials.oxskyt,
+  ...receiverSenderEnv(),
   INKIT_WEBHOOK_SECRET: `retired-secret,${credentials.inkit}`,
-  OVCODE_API_SECRET: credentials.ovcode,
-  CERTIFICALL_AUTH_TOKEN: credentials.certificallBearer,
-  CERTIFICALL_API_KEY: credentials.certificallKey,
-  CERTIFICALL_API_SECRET: credentials.certificallSecret,
-  CERTIFICALL_BASIC_USERNAME: credentials.basicUser,
-  CERTIFICALL_BASIC_PASSWORD: credentials.basicPassword,
-  ILLOW_PUBLIC_KEY: illowKeys.publicKey,
-  GITHUB_WEBHOOK_SECRET: credentials.github,
-  STRIPE_WEBHOOK_SECRET: credentials.stripe,
-  STANDARD_WEBHOOKS_SECRET: credentials.standard,
 };
 
 const adminUrl = process.env.DATABASE_URL_TEST;

@@ -8,25 +8,12 @@ import type { ReceiverEnv } from '../apps/receiver/src/app.module.js';
 import { createReceiver } from '../apps/receiver/src/bootstrap.js';
 import { describeIf } from './support/needs.js';
 import { parsePrometheus, type PrometheusScrape } from './support/prometheus.js';
-import { credentials, illowKeys, samples, type Sender } from './support/senders.js';
+import { receiverSenderEnv, samples, type Sender } from './support/senders.js';
 
 const ADMIN_TOKEN = 'metrics-admin-token-4e1d';
 const redisUrl = process.env.REDIS_URL_TEST;
 
-const senderEnv: ReceiverEnv = {
-  OXSKYT_WEBHOOK_SECRET: credentials.oxskyt,
-  INKIT_WEBHOOK_SECRET: credentials.inkit,
-  OVCODE_API_SECRET: credentials.ovcode,
-  CERTIFICALL_AUTH_TOKEN: credentials.certificallBearer,
-  CERTIFICALL_API_KEY: credentials.certificallKey,
-  CERTIFICALL_API_SECRET: credentials.certificallSecret,
-  CERTIFICALL_BASIC_USERNAME: credentials.basicUser,
-  CERTIFICALL_BASIC_PASSWORD: credentials.basicPassword,
-  ILLOW_PUBLIC_KEY: illowKeys.publicKey,
-  GITHUB_WEBHOOK_SECRET: credentials.github,
-  STRIPE_WEBHOOK_SECRET: credentials.stripe,
-  STANDARD_WEBHOOKS_SECRET: credentials.standard,
-};
+const senderEnv: ReceiverEnv = receiverSenderEnv();
 
 const sampleOf = (sender: Sender) => samples.find((sample) => sample.sender === sender)!;
 

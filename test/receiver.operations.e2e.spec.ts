@@ -4,7 +4,12 @@ import type { WebhookDeliveryOutcome } from 'nestjs-webhooks';
 import request from 'supertest';
 import type { ReceiverEnv } from '../apps/receiver/src/app.module.js';
 import { createReceiver } from '../apps/receiver/src/bootstrap.js';
-import { deliveries as deliveryLog, DRIZZLE, type Database } from '../apps/receiver/src/database/index.js';
+import {
+  DELIVERY_STATES,
+  deliveries as deliveryLog,
+  DRIZZLE,
+  type Database,
+} from '../apps/receiver/src/database/index.js';
 import { DeliveryLogListener } from '../apps/receiver/src/records/delivery-log.listener.js';
 import { RetentionService } from '../apps/receiver/src/records/retention.service.js';
 import { describeIf } from './support/needs.js';
@@ -233,15 +238,7 @@ describe.each(databases)('the operator API on %s', (_name, makeDatabase) => {
     expect(meta.senders).toContainEqual({ id: 'inkit', enabled: true });
     expect(meta.senders).toContainEqual({ id: 'stripe', enabled: true });
     expect(meta.senders).toContainEqual({ id: 'github', enabled: false });
-    expect(meta.states).toEqual([
-      'queued',
-      'processed',
-      'retrying',
-      'dead',
-      'duplicate',
-      'rejected',
-      'failed',
-    ]);
+    expect(meta.states).toEqual([...DELIVERY_STATES]);
   });
 
   it('answers 401 without the admin token, on every operator route', async () => {

@@ -12,25 +12,12 @@ import { DRIZZLE, type Database } from '../apps/receiver/src/database/index.js';
 import { ReceiverProcess } from './support/child.js';
 import { describeIf } from './support/needs.js';
 import { createScratchDatabase, receiverDatabases, type ScratchDatabase } from './support/postgres.js';
-import { credentials, illowKeys, samples } from './support/senders.js';
+import { credentials, receiverSenderEnv, samples } from './support/senders.js';
 
 const redisUrl = process.env.REDIS_URL_TEST;
 const adminUrl = process.env.DATABASE_URL_TEST;
 
-const senderEnv: ReceiverEnv = {
-  OXSKYT_WEBHOOK_SECRET: credentials.oxskyt,
-  INKIT_WEBHOOK_SECRET: credentials.inkit,
-  OVCODE_API_SECRET: credentials.ovcode,
-  CERTIFICALL_AUTH_TOKEN: credentials.certificallBearer,
-  CERTIFICALL_API_KEY: credentials.certificallKey,
-  CERTIFICALL_API_SECRET: credentials.certificallSecret,
-  CERTIFICALL_BASIC_USERNAME: credentials.basicUser,
-  CERTIFICALL_BASIC_PASSWORD: credentials.basicPassword,
-  ILLOW_PUBLIC_KEY: illowKeys.publicKey,
-  GITHUB_WEBHOOK_SECRET: credentials.github,
-  STRIPE_WEBHOOK_SECRET: credentials.stripe,
-  STANDARD_WEBHOOKS_SECRET: credentials.standard,
-};
+const senderEnv: ReceiverEnv = receiverSenderEnv();
 
 /** A queue and an idempotency namespace of their own, so suites and runs sharing Redis see nothing of each other. */
 function queueEnv(): ReceiverEnv & { WEBHOOKS_QUEUE_NAME: string; REDIS_KEY_PREFIX: string } {

@@ -11,7 +11,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import type { ReceiverEnv } from '../../apps/receiver/src/app.module.js';
 import { createReceiver } from '../../apps/receiver/src/bootstrap.js';
 import { describeIf } from '../support/needs.js';
-import { credentials } from '../support/senders.js';
+import { credentials, receiverSenderEnv } from '../support/senders.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const CLI = fileURLToPath(new URL('../../libs/webhooks/bin/nestjs-webhooks.js', import.meta.url));
@@ -40,11 +40,7 @@ const CHROMIUM_ARGS = [
 const WAIT_MS = 10_000;
 
 const ADMIN_TOKEN = 'dashboard-browser-token-4e1f';
-const senderEnv: ReceiverEnv = {
-  INKIT_WEBHOOK_SECRET: credentials.inkit,
-  GITHUB_WEBHOOK_SECRET: credentials.github,
-  STRIPE_WEBHOOK_SECRET: credentials.stripe,
-};
+const senderEnv: ReceiverEnv = receiverSenderEnv(['inkit', 'github', 'stripe']);
 /** A header value that is markup: it must show as text and never become an element. */
 const HOSTILE = `<img src="x" onerror="window.__pwned = 1">`;
 

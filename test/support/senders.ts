@@ -388,3 +388,26 @@ function sampleOf(sender: Sender): Sample {
 
 /** One per built-in sender, in the library's order. */
 export const samples: Sample[] = SENDERS.map(sampleOf);
+
+/** The reference receiver's variables that switch each sender on with the test credentials. */
+const RECEIVER_SENDER_ENV: { readonly [S in Sender]: Readonly<Record<string, string>> } = {
+  oxskyt: { OXSKYT_WEBHOOK_SECRET: credentials.oxskyt },
+  inkit: { INKIT_WEBHOOK_SECRET: credentials.inkit },
+  ovcode: { OVCODE_API_SECRET: credentials.ovcode },
+  certificall: {
+    CERTIFICALL_AUTH_TOKEN: credentials.certificallBearer,
+    CERTIFICALL_API_KEY: credentials.certificallKey,
+    CERTIFICALL_API_SECRET: credentials.certificallSecret,
+    CERTIFICALL_BASIC_USERNAME: credentials.basicUser,
+    CERTIFICALL_BASIC_PASSWORD: credentials.basicPassword,
+  },
+  illow: { ILLOW_PUBLIC_KEY: illowKeys.publicKey },
+  github: { GITHUB_WEBHOOK_SECRET: credentials.github },
+  stripe: { STRIPE_WEBHOOK_SECRET: credentials.stripe },
+  standard: { STANDARD_WEBHOOKS_SECRET: credentials.standard },
+};
+
+/** The reference receiver's environment serving `senders` (every built-in by default) with the test credentials. */
+export function receiverSenderEnv(senders: readonly Sender[] = SENDERS): Record<string, string> {
+  return Object.assign({}, ...senders.map((sender) => RECEIVER_SENDER_ENV[sender]));
+}
