@@ -1,14 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
-import { Redis } from 'ioredis';
 import { BullmqWebhookQueue } from 'nestjs-webhooks/bullmq';
-import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import type { ReceiverEnv } from '../apps/receiver/src/app.module.js';
 import { createReceiver } from '../apps/receiver/src/bootstrap.js';
 import { describeIf } from './support/needs.js';
 import { parsePrometheus, type PrometheusScrape } from './support/prometheus.js';
 import { receiverSenderEnv, samples, type Sender } from './support/senders.js';
+import { cleanRedis, queueEnv } from './support/queue-env.js';
 
 const ADMIN_TOKEN = 'metrics-admin-token-4e1d';
 const redisUrl = process.env.REDIS_URL_TEST;
@@ -134,41 +133,11 @@ describe('GET /metrics without ADMIN_TOKEN', () => {
   });
 });
 
-/** A queue and an idempotency namespace of their own, so that nothing else sharing Redis is seen. */
-function queueEnv(): ReceiverEnv & { WEBHOOKS_QUEUE_NAME: string; REDIS_KEY_PREFIX: string } {
-  const id = randomUUID();
-  return {
-    WEBHOOKS_PROCESSING: 'queue',
-    REDIS_URL: redisUrl,
-    WEBHOOKS_QUEUE_NAME: `webhooks-test-${id}`,
-    REDIS_KEY_PREFIX: `webhooks-test-${id}:idem:`,
-    WEBHOOKS_ATTEMPTS: '3',
-    WEBHOOKS_BACKOFF_MS: '50',
-  };
-}
-
-/** Removes the queue's and the store's keys, once the apps are closed (a closing worker still writes). */
-async function cleanRedis(env: { WEBHOOKS_QUEUE_NAME: string; REDIS_KEY_PREFIX: string }): Promise<void> {
-  const redis = new Redis(redisUrl!);
-  try {
-    for (const pattern of [`bull:${env.WEBHOOKS_QUEUE_NAME}:*`, `${env.REDIS_KEY_PREFIX}*`]) {
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-        if (keys.length) await redis.del(...keys);
-        cursor = next;
-      } while (cursor !== '0');
-    }
-  } finally {
-    redis.disconnect();
-  }
-}
-
 describeIf(redisUrl, 'Redis')('GET /metrics in queue mode', () => {
   describe('role all', () => {
     let app: INestApplication;
     let api: ReturnType<typeof client>;
-    const env = queueEnv();
+    const env = queueEnv(redisUrl);
 
     beforeAll(async () => {
       app = await createReceiver({
@@ -180,7 +149,7 @@ describeIf(redisUrl, 'Redis')('GET /metrics in queue mode', () => {
     });
     afterAll(async () => {
       await app?.close();
-      await cleanRedis(env);
+      await cleanRedis(redisUrl!, env);
     });
 
     it("shows the queue's depth while no worker takes the deliveries, and the workers' outcomes after", async () => {
@@ -232,7 +201,7 @@ describeIf(redisUrl, 'Redis')('GET /metrics in queue mode', () => {
 
   describe('roles api and worker on one queue', () => {
     const apps: INestApplication[] = [];
-    const env = queueEnv();
+    const env = queueEnv(redisUrl);
 
     const start = async (role: 'api' | 'worker') => {
       const app = await createReceiver({
@@ -245,7 +214,7 @@ describeIf(redisUrl, 'Redis')('GET /metrics in queue mode', () => {
     };
     afterAll(async () => {
       for (const app of apps) await app.close();
-      await cleanRedis(env);
+      await cleanRedis(redisUrl!, env);
     });
 
     it('serves each role its own outcomes, behind the admin token, the worker included', async () => {

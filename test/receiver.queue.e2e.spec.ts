@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
 import { sql } from 'drizzle-orm';
-import { Redis } from 'ioredis';
 import { BullmqWebhookQueue, jobIdOf } from 'nestjs-webhooks/bullmq';
 import { signInkit } from 'nestjs-webhooks/testing';
 import { randomUUID } from 'node:crypto';
@@ -13,44 +12,12 @@ import { ReceiverProcess } from './support/child.js';
 import { describeIf } from './support/needs.js';
 import { createScratchDatabase, receiverDatabases, type ScratchDatabase } from './support/postgres.js';
 import { credentials, receiverSenderEnv, samples } from './support/senders.js';
+import { cleanRedis, queueEnv } from './support/queue-env.js';
 
 const redisUrl = process.env.REDIS_URL_TEST;
 const adminUrl = process.env.DATABASE_URL_TEST;
 
 const senderEnv: ReceiverEnv = receiverSenderEnv();
-
-/** A queue and an idempotency namespace of their own, so suites and runs sharing Redis see nothing of each other. */
-function queueEnv(): ReceiverEnv & { WEBHOOKS_QUEUE_NAME: string; REDIS_KEY_PREFIX: string } {
-  const id = randomUUID();
-  return {
-    WEBHOOKS_PROCESSING: 'queue',
-    REDIS_URL: redisUrl,
-    WEBHOOKS_QUEUE_NAME: `webhooks-test-${id}`,
-    REDIS_KEY_PREFIX: `webhooks-test-${id}:idem:`,
-    WEBHOOKS_ATTEMPTS: '3',
-    WEBHOOKS_BACKOFF_MS: '50',
-  };
-}
-
-/**
- * Removes what a queue-mode suite left in Redis: its queue's keys and its idempotency keys. Run
- * after the apps are closed, since a closing worker still writes to its queue.
- */
-async function cleanRedis(env: { WEBHOOKS_QUEUE_NAME: string; REDIS_KEY_PREFIX: string }): Promise<void> {
-  const client = new Redis(redisUrl!);
-  try {
-    for (const pattern of [`bull:${env.WEBHOOKS_QUEUE_NAME}:*`, `${env.REDIS_KEY_PREFIX}*`]) {
-      let cursor = '0';
-      do {
-        const [next, keys] = await client.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-        if (keys.length) await client.del(...keys);
-        cursor = next;
-      } while (cursor !== '0');
-    }
-  } finally {
-    client.disconnect();
-  }
-}
 
 type Row = Record<string, any>;
 
@@ -76,7 +43,7 @@ describeIf(redisUrl, 'Redis')('the receiver in queue mode', () => {
   describe.each(databases)('role all, on %s', (_name, makeDatabase) => {
     let app: INestApplication;
     let scratch: ScratchDatabase | undefined;
-    const env = queueEnv();
+    const env = queueEnv(redisUrl);
 
     beforeAll(async () => {
       const database = await makeDatabase();
@@ -89,7 +56,7 @@ describeIf(redisUrl, 'Redis')('the receiver in queue mode', () => {
     });
     afterAll(async () => {
       await app?.close();
-      await cleanRedis(env);
+      await cleanRedis(redisUrl!, env);
       await scratch?.drop();
     });
 
@@ -310,7 +277,7 @@ describeIf(redisUrl, 'Redis')('the receiver in queue mode', () => {
 
   describe('role worker', () => {
     let app: INestApplication | undefined;
-    const env = queueEnv();
+    const env = queueEnv(redisUrl);
 
     beforeAll(async () => {
       app = await createReceiver({
@@ -321,7 +288,7 @@ describeIf(redisUrl, 'Redis')('the receiver in queue mode', () => {
     });
     afterAll(async () => {
       await app?.close();
-      await cleanRedis(env);
+      await cleanRedis(redisUrl!, env);
     });
 
     it('serves /health and /metrics only: no webhook routes, no API', async () => {
@@ -347,7 +314,7 @@ describeIf(redisUrl, 'Redis')('the receiver in queue mode', () => {
     let scratch: ScratchDatabase;
     let apiApp: INestApplication;
     let worker: INestApplication | undefined;
-    const env = queueEnv();
+    const env = queueEnv(redisUrl);
     const roleEnv = (role: string): ReceiverEnv => ({
       ...senderEnv,
       DATABASE_URL: scratch.url,
@@ -367,7 +334,7 @@ describeIf(redisUrl, 'Redis')('the receiver in queue mode', () => {
     afterAll(async () => {
       await worker?.close();
       await apiApp?.close();
-      await cleanRedis(env);
+      await cleanRedis(redisUrl!, env);
       await scratch?.drop();
     });
 
@@ -423,7 +390,7 @@ describeIf(redisUrl, 'Redis')('the receiver in queue mode', () => {
 
   describe('as a process of its own (ReceiverProcess)', () => {
     it('starts a worker that answers /health and nothing else', async () => {
-      const env = queueEnv();
+      const env = queueEnv(redisUrl);
       const { child, url } = await ReceiverProcess.start({
         ...senderEnv,
         PGLITE_DATA_DIR: 'memory://',
@@ -436,7 +403,7 @@ describeIf(redisUrl, 'Redis')('the receiver in queue mode', () => {
         expect(child.output).toContain('role worker');
       } finally {
         await child.stop();
-        await cleanRedis(env);
+        await cleanRedis(redisUrl!, env);
       }
     });
   });
