@@ -78,6 +78,8 @@ describe('queue mode: the request path', () => {
     // JSON-safe: what any queue carries survives a round trip unchanged.
     expect(JSON.parse(JSON.stringify(queued))).toEqual(queued);
     expect(outcomes.map((o) => o.outcome)).toEqual(['queued']);
+    // The outcome carries the queued delivery's redacted headers: what a delivery log keeps.
+    expect(outcomes[0]!.headers).toEqual(queued!.headers);
   });
 
   it('answers a second copy as a duplicate while the first is queued', async () => {
@@ -130,6 +132,8 @@ describe('queue mode: a worker', () => {
     expect(seen).toEqual([expect.objectContaining({ resource_id: 'doc_5' })]);
     expect(await store.claim(item.idempotencyKey, 'someone-else', 1_000)).toBe('processed');
     expect(outcomes.at(-1)).toMatchObject({ outcome: 'processed', attempt: 1, attempts: 3 });
+    expect(outcomes.at(-1)!.headers).toEqual(item.headers);
+    expect(outcomes.at(-1)!.headers!['inkit-signature']).toBe('[redacted]');
     // A second job for the same key (a duplicate enqueued elsewhere) runs nothing.
     expect(await service.handleQueued({ ...item, id: 'another' }, { attempt: 1, attempts: 3 })).toBe(
       'duplicate',

@@ -274,12 +274,15 @@ export class WebhooksService {
       throw this.handlersFailed(name, delivery.id, failures);
     }
     await this.store.complete(key, delivery.id, this.registry.ttlFor(delivery.sender, name));
-    await this.report(
-      delivery,
-      'accepted',
-      { outcome: 'accepted', status: 200, event: name, idempotencyKey: key, rawBody: delivery.rawBody },
-      delivery.headers,
-    );
+    // The event's headers, already redacted: the same object, not a second pass over them.
+    await this.report(delivery, 'accepted', {
+      outcome: 'accepted',
+      status: 200,
+      event: name,
+      idempotencyKey: key,
+      rawBody: delivery.rawBody,
+      headers: event.headers,
+    });
   }
 
   /**
@@ -314,18 +317,14 @@ export class WebhooksService {
       this.logger.error(`Delivery ${delivery.id} could not be queued: ${message}`, trace);
       throw new WebhookQueueException();
     }
-    await this.report(
-      delivery,
-      result === 'queued' ? 'queued' : 'duplicate',
-      {
-        outcome: result === 'queued' ? 'queued' : 'duplicate',
-        status: 200,
-        event: name,
-        idempotencyKey: key,
-        rawBody: delivery.rawBody,
-      },
-      queued.headers,
-    );
+    await this.report(delivery, result === 'queued' ? 'queued' : 'duplicate', {
+      outcome: result === 'queued' ? 'queued' : 'duplicate',
+      status: 200,
+      event: name,
+      idempotencyKey: key,
+      rawBody: delivery.rawBody,
+      headers: queued.headers,
+    });
   }
 
   /**
@@ -353,6 +352,8 @@ export class WebhooksService {
       event: queued.event,
       idempotencyKey: queued.idempotencyKey,
       rawBody,
+      // Redacted when the delivery was queued.
+      headers: queued.headers,
       ...attempt,
       ...(queued.replayOf === undefined ? {} : { replayOf: queued.replayOf }),
     };
@@ -367,12 +368,7 @@ export class WebhooksService {
       // A replay of a processed delivery runs again on purpose, and leaves the mark as it is; a
       // replay of a dead one (its key released) holds the key and marks it like any delivery.
       if (claim === 'processed' && !replay) {
-        await this.report(
-          attemptInfo,
-          'duplicate',
-          { outcome: 'duplicate', status: 200, ...details },
-          queued.headers,
-        );
+        await this.report(attemptInfo, 'duplicate', { outcome: 'duplicate', status: 200, ...details });
         return 'duplicate';
       }
       const holdsKey = claim === 'claimed';
@@ -401,29 +397,19 @@ export class WebhooksService {
           this.registry.ttlFor(queued.sender, queued.event),
         );
       }
-      await this.report(
-        attemptInfo,
-        'processed',
-        { outcome: 'processed', status: 200, ...details },
-        queued.headers,
-      );
+      await this.report(attemptInfo, 'processed', { outcome: 'processed', status: 200, ...details });
       return replay ? 'replayed' : 'processed';
     } catch (caught) {
       const error = caught instanceof WebhookException ? caught : this.storeFailure(attemptInfo, caught);
       const dead = last || error instanceof WebhookPayloadException;
       const body = error.getResponse() as { message: string | string[] };
-      await this.report(
-        attemptInfo,
-        dead ? 'dead' : 'retrying',
-        {
-          outcome: dead ? 'dead' : 'retrying',
-          status: error.getStatus(),
-          reason: error.reason,
-          message: Array.isArray(body.message) ? body.message.join('; ') : body.message,
-          ...details,
-        },
-        queued.headers,
-      );
+      await this.report(attemptInfo, dead ? 'dead' : 'retrying', {
+        outcome: dead ? 'dead' : 'retrying',
+        status: error.getStatus(),
+        reason: error.reason,
+        message: Array.isArray(body.message) ? body.message.join('; ') : body.message,
+        ...details,
+      });
       throw error;
     }
   }
@@ -537,14 +523,15 @@ export class WebhooksService {
   }
 
   /**
-   * Logs the outcome and emits it; a failing outcome listener never changes the reply. `headers`,
-   * when the request's were read, go out redacted (only when someone listens: per delivery).
+   * Logs the outcome and emits it; a failing outcome listener never changes the reply. `rawHeaders`,
+   * the request's as received, go out redacted, and only when someone listens (per delivery);
+   * headers already redacted (an event's, a queued delivery's) go in `details.headers` as they are.
    */
   report(
     attempt: WebhookAttempt,
     kind: WebhookOutcomeKind,
     details: OutcomeDetails,
-    headers?: HeaderBag,
+    rawHeaders?: HeaderBag,
   ): Promise<void> {
     const routine = ROUTINE.has(kind);
     const listeners = this.listenersOf(`${WEBHOOK_OUTCOME_ROOT}.${kind}`);
@@ -557,7 +544,9 @@ export class WebhooksService {
       receivedAt: attempt.receivedAt,
       durationMs: Math.round((performance.now() - attempt.startedAt) * 1000) / 1000,
       ...details,
-      ...(headers === undefined || listeners.length === 0 ? {} : { headers: this.redactHeaders(headers) }),
+      ...(rawHeaders === undefined || listeners.length === 0
+        ? {}
+        : { headers: this.redactHeaders(rawHeaders) }),
     };
     this.log(outcome);
     if (listeners.length === 0) return REPORTED;
