@@ -232,4 +232,11 @@ describe('the receiver given a timeout it cannot read', () => {
     if (value.trim()) expect(() => millisecondsFrom('X', value, 7)).toThrow('X must be a positive number');
     else expect(millisecondsFrom('X', value, 7)).toBe(7);
   });
+
+  it("refuses a bound above setTimeout's ceiling, which would fire at once, for every duration setting", () => {
+    expect(millisecondsFrom('X', String(2 ** 31 - 1), 7)).toBe(2 ** 31 - 1);
+    expect(() => millisecondsFrom('X', String(2 ** 31), 7)).toThrow(
+      'X must be at most 2147483647 milliseconds',
+    );
+  });
 });

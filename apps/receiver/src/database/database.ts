@@ -73,16 +73,22 @@ export function createDatabase(options: DatabaseOptions = {}): DatabaseHandle {
     : createPglite(options.dataDir || DEFAULT_PGLITE_DIR, migrationsFolder);
 }
 
+// setTimeout's ceiling: a bound above it would fire at once, not never.
+const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+
 /**
  * A duration setting in milliseconds from the environment: `fallback` when unset or blank, and an
- * error (the app does not start) when it is anything but a positive whole number, since a typo
- * would otherwise mean no bound at all.
+ * error (the app does not start) when it is anything but a positive whole number up to setTimeout's
+ * ceiling (about 24.8 days), since a typo would otherwise mean no bound at all, or one of 1 ms.
  */
 export function millisecondsFrom(name: string, value: string | undefined, fallback: number): number {
   const text = value?.trim();
   if (!text) return fallback;
   if (!/^\d+$/.test(text) || Number(text) <= 0 || !Number.isSafeInteger(Number(text))) {
     throw new Error(`${name} must be a positive number of milliseconds, not "${text}"`);
+  }
+  if (Number(text) > MAX_TIMEOUT_MS) {
+    throw new Error(`${name} must be at most ${MAX_TIMEOUT_MS} milliseconds, not "${text}"`);
   }
   return Number(text);
 }
